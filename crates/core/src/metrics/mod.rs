@@ -1,0 +1,1 @@
+//! Variability metrics over runs (PROTOCOL.md section 3).

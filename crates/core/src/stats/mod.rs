@@ -1,0 +1,1 @@
+//! Statistics: bootstrap errors and confidence intervals.
