@@ -1,0 +1,381 @@
+//! What the user asks for: the run specification, its presets, parsing and validation.
+//!
+//! A [`RunSpec`] fixes everything that determines a run: data, model, recipe, one seed per
+//! source of randomness, whether low-level nondeterminism is on, the optional bit flip, the
+//! thread count and the device. Specs serialize to TOML and JSON with the same keys; unknown keys
+//! are rejected. A spec file may start from a preset (`preset = "digits-mlp"`) and override any
+//! key of it.
+
+mod presets;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use presets::{preset, PRESETS};
+
+/// Errors in a spec: a field with an impossible value, an unknown key, a missing file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// A field has an impossible value.
+    #[error("`{field}`: {message}")]
+    Invalid {
+        /// Dotted path of the field, e.g. `train.epochs`.
+        field: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// The spec file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The spec file is not valid TOML, or has unknown or missing keys.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file (or `<preset NAME>`).
+        path: PathBuf,
+        /// The parser's message, naming the key.
+        message: String,
+    },
+    /// No preset of that name.
+    #[error("unknown preset `{name}`; known presets: {known}")]
+    UnknownPreset {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma-separated.
+        known: String,
+    },
+}
+
+/// Which dataset a run trains on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetName {
+    /// UCI 8x8 handwritten digits, embedded in the binary.
+    Digits,
+    /// Procedurally generated 1-D digits (Greydanus 2020), generated from `data.seed`.
+    Mnist1d,
+    /// MNIST from IDX files in `data.dir`.
+    Mnist,
+    /// Fashion-MNIST from IDX files in `data.dir`.
+    FashionMnist,
+    /// CIFAR-10 binary batches in `data.dir`.
+    Cifar10,
+}
+
+impl DatasetName {
+    /// The spelling used in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetName::Digits => "digits",
+            DatasetName::Mnist1d => "mnist1d",
+            DatasetName::Mnist => "mnist",
+            DatasetName::FashionMnist => "fashion-mnist",
+            DatasetName::Cifar10 => "cifar10",
+        }
+    }
+
+    /// True when the dataset is read from files in a data directory.
+    pub fn needs_dir(self) -> bool {
+        matches!(
+            self,
+            DatasetName::Mnist | DatasetName::FashionMnist | DatasetName::Cifar10
+        )
+    }
+}
+
+/// Training-time augmentation, drawn per example per epoch from the `augment` stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AugmentSpec {
+    /// Zero-pad by this many pixels, then crop back to the original size at a random offset
+    /// (0 = no crop). For 1-D signals the crop is a shift along the signal.
+    pub crop_padding: usize,
+    /// Mirror horizontally with probability 1/2.
+    pub flip: bool,
+}
+
+impl AugmentSpec {
+    /// True when any augmentation is on.
+    pub fn is_active(&self) -> bool {
+        self.crop_padding > 0 || self.flip
+    }
+}
+
+/// The data a run trains and evaluates on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// The dataset.
+    pub dataset: DatasetName,
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// Use only the first N training examples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_limit: Option<usize>,
+    /// Use only the first N test examples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_limit: Option<usize>,
+    /// Seed of generated datasets (mnist1d). Fixed across replicas: the data is not a source.
+    #[serde(default)]
+    pub seed: u64,
+    /// Training-time augmentation.
+    #[serde(default)]
+    pub augment: AugmentSpec,
+}
+
+/// The network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ModelSpec {
+    /// A single linear layer on the flattened input (multinomial logistic regression).
+    Linear,
+    /// Fully connected ReLU network.
+    Mlp {
+        /// Widths of the hidden layers.
+        hidden: Vec<usize>,
+        /// Dropout probability after each hidden activation.
+        #[serde(default)]
+        dropout: f64,
+    },
+    /// The classic PyTorch MNIST CNN: conv3x3(32)-ReLU-conv3x3(64)-ReLU-maxpool2-dropout-
+    /// fc(128)-ReLU-dropout-fc.
+    Cnn {
+        /// Dropout after the pooling layer (classic: 0.25).
+        #[serde(default)]
+        dropout: f64,
+        /// Dropout after the hidden fully connected layer (classic: 0.5).
+        #[serde(default)]
+        dropout_fc: f64,
+    },
+    /// CIFAR ResNet of depth 6n+2 (PROTOCOL.md section 4).
+    Resnet {
+        /// Depth 6n+2: 8, 14, 20, ... (ResNet-14 has n = 2 blocks per stage).
+        depth: usize,
+        /// Width multiplier on the stage widths 16, 32, 64.
+        #[serde(default = "one")]
+        width: f64,
+    },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Learning-rate schedule shape, stepped every iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Schedule {
+    /// Linear warm-up from 0 to `lr`, then cosine decay to 0.
+    Cosine,
+    /// Linear warm-up from 0 to `lr`, then constant.
+    Constant,
+}
+
+/// The optimization recipe: SGD with momentum and weight decay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSpec {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Minibatch size; the last partial batch of an epoch is kept.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// SGD momentum (PyTorch semantics: no dampening, not Nesterov).
+    pub momentum: f64,
+    /// L2 weight decay, on all parameters.
+    pub weight_decay: f64,
+    /// Linear warm-up length in epochs (may be fractional).
+    pub warmup_epochs: f64,
+    /// Schedule after the warm-up.
+    pub schedule: Schedule,
+    /// LR multiplier of 1-D parameters (biases, BatchNorm scales and shifts).
+    pub reduced_lr_factor: f64,
+    /// Batch size for evaluation (does not change results).
+    pub eval_batch_size: usize,
+}
+
+/// One seed per source of randomness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Seeds {
+    /// Initial parameter values.
+    pub init: u64,
+    /// Example order per epoch.
+    pub shuffle: u64,
+    /// Crop offsets and flips.
+    pub augment: u64,
+    /// Dropout masks.
+    pub dropout: u64,
+    /// In-minibatch permutation (used only when `low_level` is on).
+    pub low_level: u64,
+}
+
+/// The one-ULP probe (PROTOCOL.md section 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BitFlipSpec {
+    /// Seed choosing the element and the direction.
+    pub seed: u64,
+    /// Parameter tensor to flip in; default: the first layer's weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+}
+
+/// Where training runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Device {
+    /// The CPU.
+    #[default]
+    Cpu,
+    /// The first CUDA GPU.
+    Cuda,
+}
+
+/// Everything that determines one training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// The preset this spec started from, if any (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// Data.
+    pub data: DataSpec,
+    /// Model.
+    pub model: ModelSpec,
+    /// Recipe.
+    pub train: TrainSpec,
+    /// Seeds.
+    #[serde(default)]
+    pub seeds: Seeds,
+    /// Low-level nondeterminism: on CPU, permute each minibatch with the `low_level` stream.
+    #[serde(default)]
+    pub low_level: bool,
+    /// The optional bit flip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bit_flip: Option<BitFlipSpec>,
+    /// Intra-op threads; 0 means all cores (resolved to a number before the run).
+    #[serde(default)]
+    pub threads: usize,
+    /// Device.
+    #[serde(default)]
+    pub device: Device,
+}
+
+impl RunSpec {
+    /// The named preset.
+    ///
+    /// # Errors
+    /// [`SpecError::UnknownPreset`] listing the known names.
+    pub fn from_preset(name: &str) -> Result<RunSpec, SpecError> {
+        preset(name).ok_or_else(|| SpecError::UnknownPreset {
+            name: name.to_string(),
+            known: PRESETS
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    /// Parse a TOML spec. With `preset = "NAME"`, the file's keys override that preset's.
+    ///
+    /// # Errors
+    /// [`SpecError::Parse`] for bad TOML, unknown or missing keys; [`SpecError::UnknownPreset`].
+    /// The result is validated too ([`RunSpec::validate`]).
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<RunSpec, SpecError> {
+        let parse_err = |message: String| SpecError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
+        let user: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| parse_err(e.to_string()))?;
+        let merged = match user.get("preset") {
+            Some(toml::Value::String(name)) => {
+                let base = RunSpec::from_preset(name)?;
+                let mut base = toml::Table::try_from(&base).expect("presets serialize to TOML");
+                merge(&mut base, user);
+                base
+            }
+            Some(other) => {
+                return Err(parse_err(format!(
+                    "`preset` must be a string, found {}",
+                    other.type_str()
+                )))
+            }
+            None => user,
+        };
+        let spec: RunSpec =
+            serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let message = inner.message();
+                if path == "." {
+                    parse_err(message.to_string())
+                } else {
+                    parse_err(format!("`{path}`: {message}"))
+                }
+            })?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Read and parse a TOML spec file ([`RunSpec::from_toml_str`]).
+    ///
+    /// # Errors
+    /// [`SpecError::Io`] when the file cannot be read, then as [`RunSpec::from_toml_str`].
+    pub fn from_toml_file(path: &Path) -> Result<RunSpec, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        RunSpec::from_toml_str(&text, path)
+    }
+
+    /// The spec as TOML text (round-trips through [`RunSpec::from_toml_str`]).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a RunSpec always serializes to TOML")
+    }
+
+    /// Check every field for impossible values.
+    ///
+    /// # Errors
+    /// [`SpecError::Invalid`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        validate::validate(self)
+    }
+}
+
+/// Merge `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if key != "model" => merge(b, o),
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                // A different model kind replaces the whole table; the same kind merges.
+                if o.get("kind").is_none_or(|k| Some(k) == b.get("kind")) {
+                    merge(b, o)
+                } else {
+                    *b = o
+                }
+            }
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

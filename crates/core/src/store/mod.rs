@@ -1,0 +1,14 @@
+//! The run store: one directory per run, written atomically, read back for analysis.
+//!
+//! A run directory holds `spec.json` (the resolved spec and where it ran), `record.json` (the
+//! outcome: parameter hash, wall time, bit flip), `metrics.json` (per-epoch metrics),
+//! `logits.npy`, `features.npy`, `labels.npy`, and `DONE`, written last. It is built under a
+//! hidden temporary name and renamed into place only when complete, so a crash or Ctrl-C never
+//! leaves a directory that looks finished.
+
+pub mod npy;
+mod record;
+mod run_dir;
+
+pub use record::{BitFlipRecord, Environment, EpochMetrics, RunRecord, SpecRecord};
+pub use run_dir::{is_complete, RunDirWriter, StoreError, DONE};

@@ -1,0 +1,86 @@
+//! What a finished run stores, as JSON.
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::RunSpec;
+
+/// Where and with what a run was trained: part of its identity, since bits depend on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// runvar's version.
+    pub runvar_version: String,
+    /// libtorch's version.
+    pub libtorch_version: String,
+    /// Intra-op threads actually used.
+    pub threads: usize,
+    /// Device used (`cpu`, `cuda:0`).
+    pub device: String,
+    /// CPU model name, as the OS reports it.
+    pub cpu: String,
+    /// Operating system and architecture.
+    pub os: String,
+}
+
+/// `spec.json`: the resolved spec (thread count resolved) and the environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecRecord {
+    /// The spec as run.
+    pub spec: RunSpec,
+    /// Where it ran.
+    pub environment: Environment,
+}
+
+/// The bit flip as applied: which element moved and its bits before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BitFlipRecord {
+    /// Parameter tensor name.
+    pub param: String,
+    /// Flat (row-major) index of the element in that tensor.
+    pub index: usize,
+    /// `up` (towards +inf) or `down` (towards -inf).
+    pub direction: String,
+    /// IEEE-754 bits before the flip.
+    pub old_bits: u32,
+    /// IEEE-754 bits after the flip (one ULP away).
+    pub new_bits: u32,
+}
+
+/// One epoch's metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's minibatches.
+    pub train_loss: f64,
+    /// Test accuracy after the epoch, a fraction in [0, 1].
+    pub test_accuracy: f64,
+    /// Mean test cross-entropy after the epoch, in nats.
+    pub test_cross_entropy: f64,
+    /// Seconds since training started.
+    pub elapsed_seconds: f64,
+}
+
+/// `record.json`: the outcome of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Number of trainable parameters.
+    pub param_count: usize,
+    /// SHA-256 of the final parameters and buffers (names and little-endian bits, sorted by
+    /// name), hex.
+    pub param_hash: String,
+    /// The bit flip, if the run had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bit_flip: Option<BitFlipRecord>,
+    /// Final test accuracy, a fraction.
+    pub test_accuracy: f64,
+    /// Final mean test cross-entropy, nats.
+    pub test_cross_entropy: f64,
+    /// Number of test examples (rows of `logits.npy`).
+    pub n_test: usize,
+    /// Number of classes (columns of `logits.npy`).
+    pub classes: usize,
+    /// Width of `features.npy`.
+    pub feature_dim: usize,
+    /// Wall time of training and evaluation, seconds (data loading excluded).
+    pub wall_seconds: f64,
+}

@@ -1,0 +1,228 @@
+//! Atomic run directories: build under a temporary name, `DONE` last, then rename.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::npy;
+
+/// Name of the marker file written last into a finished run directory.
+pub const DONE: &str = "DONE";
+
+/// Errors writing a run directory; each names the path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A file or directory could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The destination exists already.
+    #[error("{path}: already exists{hint}")]
+    Exists {
+        /// The destination.
+        path: PathBuf,
+        /// What to do about it.
+        hint: &'static str,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// True when `dir` is a finished run directory (its `DONE` marker exists).
+pub fn is_complete(dir: &Path) -> bool {
+    dir.join(DONE).is_file()
+}
+
+/// Builds one run directory. Files go into a hidden sibling directory; [`RunDirWriter::commit`]
+/// writes `DONE` and renames it into place. Dropped without a commit, it removes what it wrote.
+#[derive(Debug)]
+pub struct RunDirWriter {
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl RunDirWriter {
+    /// Start a run directory that will become `dest`.
+    ///
+    /// # Errors
+    /// [`StoreError::Exists`] when `dest` exists; [`StoreError::Io`] when the parent cannot be
+    /// created or written.
+    pub fn create(dest: &Path) -> Result<RunDirWriter, StoreError> {
+        if dest.exists() {
+            let hint = if is_complete(dest) {
+                " and holds a finished run; choose another --out or remove it"
+            } else {
+                " and is not a finished run directory; choose another --out"
+            };
+            return Err(StoreError::Exists {
+                path: dest.to_path_buf(),
+                hint,
+            });
+        }
+        let parent = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let tmp = parent.join(format!(".{name}.tmp-{}-{nanos}", std::process::id()));
+        fs::create_dir(&tmp).map_err(io(&tmp))?;
+        Ok(RunDirWriter {
+            tmp,
+            dest: dest.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Where files are being written now.
+    pub fn tmp_path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Write `value` as pretty JSON to `name`.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] naming the file.
+    pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
+        let path = self.tmp.join(name);
+        let mut text = serde_json::to_string_pretty(value).expect("records serialize to JSON");
+        text.push('\n');
+        fs::write(&path, text).map_err(io(&path))
+    }
+
+    /// Write an f32 array to `name` as `.npy`.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] naming the file.
+    pub fn write_npy_f32(
+        &self,
+        name: &str,
+        shape: &[usize],
+        data: &[f32],
+    ) -> Result<(), StoreError> {
+        let path = self.tmp.join(name);
+        fs::write(&path, npy::encode_f32(shape, data)).map_err(io(&path))
+    }
+
+    /// Write an i64 array to `name` as `.npy`.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] naming the file.
+    pub fn write_npy_i64(
+        &self,
+        name: &str,
+        shape: &[usize],
+        data: &[i64],
+    ) -> Result<(), StoreError> {
+        let path = self.tmp.join(name);
+        fs::write(&path, npy::encode_i64(shape, data)).map_err(io(&path))
+    }
+
+    /// Flush every file, write `DONE`, and move the directory to its destination.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`]; [`StoreError::Exists`] when another process finished the same
+    /// destination first (this run's files are then removed).
+    pub fn commit(mut self) -> Result<PathBuf, StoreError> {
+        for entry in fs::read_dir(&self.tmp).map_err(io(&self.tmp))? {
+            let path = entry.map_err(io(&self.tmp))?.path();
+            fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&path))?;
+        }
+        let done = self.tmp.join(DONE);
+        fs::write(&done, b"").map_err(io(&done))?;
+        fs::File::open(&done)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&done))?;
+        if self.dest.exists() {
+            return Err(StoreError::Exists {
+                path: self.dest.clone(),
+                hint: "; another process finished this run first",
+            });
+        }
+        fs::rename(&self.tmp, &self.dest).map_err(io(&self.dest))?;
+        if let Some(parent) = self.dest.parent() {
+            // Make the rename itself durable; not all filesystems allow syncing a directory.
+            let _ = fs::File::open(parent).and_then(|f| f.sync_all());
+        }
+        self.committed = true;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for RunDirWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_moves_a_complete_directory_into_place() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("runs/r0");
+        let w = RunDirWriter::create(&dest).unwrap();
+        w.write_json("record.json", &serde_json::json!({"a": 1}))
+            .unwrap();
+        w.write_npy_f32("logits.npy", &[1, 2], &[0.5, 1.5]).unwrap();
+        assert!(!dest.exists(), "nothing at the destination before commit");
+        let tmp = w.tmp_path().to_path_buf();
+        assert!(!is_complete(&tmp));
+        w.commit().unwrap();
+        assert!(is_complete(&dest));
+        assert!(!tmp.exists());
+        let arr = npy::read(&dest.join("logits.npy")).unwrap();
+        assert_eq!(arr.shape, vec![1, 2]);
+    }
+
+    #[test]
+    fn dropped_writer_leaves_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("r1");
+        {
+            let w = RunDirWriter::create(&dest).unwrap();
+            w.write_json("spec.json", &1).unwrap();
+        }
+        assert!(!dest.exists());
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn existing_destination_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("r2");
+        RunDirWriter::create(&dest).unwrap().commit().unwrap();
+        let msg = RunDirWriter::create(&dest).unwrap_err().to_string();
+        assert!(msg.contains("r2") && msg.contains("finished run"), "{msg}");
+        let other = root.path().join("r3");
+        fs::create_dir(&other).unwrap();
+        let msg = RunDirWriter::create(&other).unwrap_err().to_string();
+        assert!(msg.contains("not a finished run"), "{msg}");
+    }
+}
