@@ -7,8 +7,10 @@
 //! their statistics ([`stats`]). It builds and tests in seconds.
 #![deny(missing_docs)]
 
+pub mod batches;
 pub mod data;
 pub mod metrics;
+pub mod schedule;
 pub mod seed;
 pub mod spec;
 pub mod stats;

@@ -213,12 +213,14 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
         "<f8" | "<i8" | "<u8" => 8,
         "<i2" | "<u2" => 2,
         "|i1" | "|u1" | "|b1" => 1,
-        other => return Err(format_err(
-            path,
-            format!(
+        other => {
+            return Err(format_err(
+                path,
+                format!(
                 "unsupported dtype '{other}'; expected little-endian float32, float64 or integers"
             ),
-        )),
+            ))
+        }
     };
     if body.len() != count * width {
         return Err(format_err(

@@ -1,0 +1,40 @@
+# runvar's entry points. The README's two commands are `make run` and `make test`.
+SHELL := bash
+LIBTORCH ?= $(CURDIR)/libtorch
+export LIBTORCH
+CARGO ?= cargo
+STAMP := $(LIBTORCH)/.runvar-libtorch-2.11.0
+
+.PHONY: setup build run test lint bench parity clean-runs
+
+## setup: fetch libtorch 2.11.0 from PyPI into ./libtorch (once)
+setup: $(STAMP)
+$(STAMP):
+	scripts/setup-libtorch.sh "$(LIBTORCH)"
+
+## build: release binary at target/release/runvar (libtorch found through its rpath)
+build: setup
+	$(CARGO) build --release --bin runvar
+
+## run: the main job on the embedded default data, no flags
+run: build
+	target/release/runvar train --preset digits-mlp
+
+## test: the whole test suite (release mode: the tests train real networks)
+test: setup
+	$(CARGO) test --release --workspace
+
+## lint: formatting and clippy, warnings as errors
+lint: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+## bench: runvar against the same work in PyTorch (installs torch in .venv-torch once)
+bench: build
+	scripts/torch-venv.sh >/dev/null
+	.venv-torch/bin/python scripts/bench.py
+
+## parity: mean accuracy of mnist-mlp over 5 seeds, runvar vs PyTorch
+parity: build
+	scripts/torch-venv.sh >/dev/null
+	.venv-torch/bin/python scripts/parity.py

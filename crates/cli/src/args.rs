@@ -1,0 +1,169 @@
+//! Command-line arguments: one struct per subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Measure, explain and reduce run-to-run variability in neural-network training.
+///
+/// Exit codes: 0 done; 2 bad input or a fatal error (the message names the file or field);
+/// 130 interrupted (finished runs are kept).
+#[derive(Debug, Parser)]
+#[command(name = "runvar", version, about, long_about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train one run of a network, every source of randomness under its own seed.
+    ///
+    /// Writes one run directory (spec.json, record.json, metrics.json, logits.npy,
+    /// features.npy, labels.npy, DONE), atomically: an interrupted run leaves nothing that
+    /// looks finished.
+    ///
+    /// Example: runvar train --preset digits-mlp --seed-init 3 --out runs/init-3
+    Train(TrainArgs),
+    /// List the presets with what each trains.
+    Presets,
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// A device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// The CPU.
+    Cpu,
+    /// The first CUDA GPU (needs libtorch's CUDA libraries, e.g. LD_PRELOAD of
+    /// libtorch_cuda.so from PyTorch 2.11).
+    Cuda,
+}
+
+/// `runvar train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Start from this preset (`runvar presets` lists them).
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "spec",
+        conflicts_with = "spec"
+    )]
+    pub preset: Option<String>,
+    /// Read the run spec from this TOML file (it may say `preset = "NAME"` and override keys).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Seed of the initial parameters.
+    #[arg(long, value_name = "SEED")]
+    pub seed_init: Option<u64>,
+    /// Seed of the example order.
+    #[arg(long, value_name = "SEED")]
+    pub seed_shuffle: Option<u64>,
+    /// Seed of the crops and flips.
+    #[arg(long, value_name = "SEED")]
+    pub seed_augment: Option<u64>,
+    /// Seed of the dropout masks.
+    #[arg(long, value_name = "SEED")]
+    pub seed_dropout: Option<u64>,
+    /// Low-level nondeterminism: on CPU, permute each minibatch from its own stream (the sum
+    /// order changes, the math does not); on CUDA, allow cuDNN's nondeterministic algorithms.
+    #[arg(long, value_name = "ON|OFF")]
+    pub low_level: Option<OnOff>,
+    /// Seed of the low-level permutation.
+    #[arg(long, value_name = "SEED")]
+    pub seed_low_level: Option<u64>,
+    /// Move one initial weight by one float32 ULP; SEED picks the element and the direction.
+    #[arg(long, value_name = "SEED")]
+    pub bit_flip: Option<u64>,
+    /// Tensor to flip in (default: the first layer's weight, e.g. conv1.weight).
+    #[arg(long, value_name = "NAME", requires = "bit_flip")]
+    pub bit_flip_param: Option<String>,
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Override the number of epochs.
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Train on the first N training examples only.
+    #[arg(long, value_name = "N")]
+    pub train_limit: Option<usize>,
+    /// Evaluate on the first N test examples only.
+    #[arg(long, value_name = "N")]
+    pub test_limit: Option<usize>,
+    /// Intra-op threads (results depend on it; default: the spec's, 0 = all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Device to train on.
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceArg>,
+    /// The run directory to create (default: runs/<name>-<UTC time>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print record.json to stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("runvar").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn train_flags_parse() {
+        let cli = parse(&[
+            "train",
+            "--preset",
+            "digits-mlp",
+            "--seed-init",
+            "3",
+            "--low-level",
+            "on",
+            "--bit-flip",
+            "7",
+            "--bit-flip-param",
+            "fc1.weight",
+            "--out",
+            "r",
+        ])
+        .unwrap();
+        let Command::Train(a) = cli.command else {
+            panic!("not train")
+        };
+        assert_eq!(a.seed_init, Some(3));
+        assert_eq!(a.low_level, Some(OnOff::On));
+        assert_eq!(a.bit_flip, Some(7));
+        assert_eq!(a.bit_flip_param.as_deref(), Some("fc1.weight"));
+    }
+
+    #[test]
+    fn preset_or_spec_is_required_and_exclusive() {
+        assert!(parse(&["train"]).is_err());
+        assert!(parse(&["train", "--preset", "a", "--spec", "b.toml"]).is_err());
+        assert!(parse(&["train", "--spec", "b.toml"]).is_ok());
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        assert!(parse(&["train", "--preset", "a", "--seed-init", "-1"]).is_err());
+        assert!(parse(&["train", "--preset", "a", "--low-level", "maybe"]).is_err());
+        assert!(parse(&["train", "--preset", "a", "--bit-flip-param", "x"]).is_err());
+    }
+}

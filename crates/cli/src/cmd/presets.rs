@@ -1,0 +1,14 @@
+//! `runvar presets`.
+
+use std::io::Write;
+
+use runvar_core::spec::PRESETS;
+
+/// Print each preset and what it trains.
+pub fn run() -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for p in PRESETS {
+        writeln!(out, "{:<18} {}", p.name, p.about)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `runvar train`: one run, written atomically to its own directory.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use runvar_core::spec::{BitFlipSpec, Device, RunSpec};
+use runvar_engine::{data, train::Trainer};
+
+use crate::args::{DeviceArg, OnOff, TrainArgs};
+use crate::progress::RunProgress;
+
+/// Turn the arguments into a validated spec: preset or file, then the flags on top.
+pub fn spec_from_args(a: &TrainArgs) -> anyhow::Result<RunSpec> {
+    let mut spec = match (&a.preset, &a.spec) {
+        (Some(name), _) => RunSpec::from_preset(name)?,
+        (None, Some(path)) => RunSpec::from_toml_file(path)?,
+        (None, None) => anyhow::bail!("give --preset NAME or --spec FILE"),
+    };
+    let s = &mut spec.seeds;
+    s.init = a.seed_init.unwrap_or(s.init);
+    s.shuffle = a.seed_shuffle.unwrap_or(s.shuffle);
+    s.augment = a.seed_augment.unwrap_or(s.augment);
+    s.dropout = a.seed_dropout.unwrap_or(s.dropout);
+    s.low_level = a.seed_low_level.unwrap_or(s.low_level);
+    if let Some(on) = a.low_level {
+        spec.low_level = on == OnOff::On;
+    }
+    if let Some(seed) = a.bit_flip {
+        spec.bit_flip = Some(BitFlipSpec {
+            seed,
+            param: a.bit_flip_param.clone(),
+        });
+    }
+    if let Some(dir) = &a.data_dir {
+        spec.data.dir = Some(dir.clone());
+    }
+    spec.train.epochs = a.epochs.unwrap_or(spec.train.epochs);
+    spec.data.train_limit = a.train_limit.or(spec.data.train_limit);
+    spec.data.test_limit = a.test_limit.or(spec.data.test_limit);
+    spec.threads = a.threads.unwrap_or(spec.threads);
+    if let Some(d) = a.device {
+        spec.device = match d {
+            DeviceArg::Cpu => Device::Cpu,
+            DeviceArg::Cuda => Device::Cuda,
+        };
+    }
+    spec.validate()?;
+    Ok(spec)
+}
+
+/// `runs/<name>-<YYYYmmdd-HHMMSS>` in UTC.
+fn default_out(spec: &RunSpec) -> PathBuf {
+    let name = spec.preset.clone().unwrap_or_else(|| "run".into());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    PathBuf::from("runs").join(format!(
+        "{name}-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    ))
+}
+
+/// Run `runvar train`.
+pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+    let spec = spec_from_args(&a)?;
+    let out = a.out.clone().unwrap_or_else(|| default_out(&spec));
+    if out.exists() {
+        anyhow::bail!(
+            "{}: already exists; choose another --out or remove it",
+            out.display()
+        );
+    }
+    let prepared = data::prepare(&spec).context("loading the dataset")?;
+    let trainer = Trainer::new(&spec, &prepared)?;
+    let mut progress = RunProgress::new(a.quiet || a.json, spec.train.epochs);
+    let outcome = trainer.run(&mut |event| progress.on_event(&event))?;
+    progress.finish();
+    let dir = outcome
+        .save(&out)
+        .with_context(|| format!("writing the run directory {}", out.display()))?;
+
+    let mut stdout = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer(&mut stdout, &outcome.record)?;
+        writeln!(stdout)?;
+        return Ok(());
+    }
+    let r = &outcome.record;
+    writeln!(
+        stdout,
+        "test accuracy {:.2}%  cross-entropy {:.4}  params {}  wall {:.1} s",
+        100.0 * r.test_accuracy,
+        r.test_cross_entropy,
+        r.param_count,
+        r.wall_seconds
+    )?;
+    if let Some(f) = &r.bit_flip {
+        writeln!(
+            stdout,
+            "bit flip: {}[{}] {:#010x} -> {:#010x} ({})",
+            f.param, f.index, f.old_bits, f.new_bits, f.direction
+        )?;
+    }
+    writeln!(stdout, "params sha256 {}", r.param_hash)?;
+    writeln!(stdout, "run written to {}", dir.display())?;
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! Load the spec's dataset, apply the limits, and normalize it.
+
+use std::path::{Path, PathBuf};
+
+use runvar_core::data::{self, Dataset};
+use runvar_core::spec::{DatasetName, RunSpec};
+
+use crate::EngineError;
+
+/// A dataset ready for training: normalized values, and the normalized value of a zero pixel
+/// per channel (what crop padding fills in).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The normalized dataset.
+    pub dataset: Dataset,
+    /// `(0 - mean) / std` per channel.
+    pub pad_value: Vec<f32>,
+}
+
+fn data_dir(spec: &RunSpec) -> Result<&Path, EngineError> {
+    spec.data.dir.as_deref().ok_or_else(|| {
+        EngineError::spec(
+            "data.dir",
+            format!(
+                "dataset {} is read from files: pass --data-dir DIR (the folder holding its files)",
+                spec.data.dataset.name()
+            ),
+        )
+    })
+}
+
+/// Load the raw (unnormalized) dataset named by the spec.
+///
+/// # Errors
+/// [`EngineError::Data`] naming the file at fault; [`EngineError::Spec`] when a file-based
+/// dataset has no `data.dir`.
+pub fn load(spec: &RunSpec) -> Result<Dataset, EngineError> {
+    let ds = match spec.data.dataset {
+        DatasetName::Digits => data::digits::load_digits()?,
+        DatasetName::Mnist1d => {
+            data::mnist1d::generate_mnist1d(&Default::default(), spec.data.seed)
+        }
+        DatasetName::Mnist => data::idx::load_mnist(data_dir(spec)?)?,
+        DatasetName::FashionMnist => data::idx::load_fashion_mnist(data_dir(spec)?)?,
+        DatasetName::Cifar10 => data::cifar::load_cifar10(data_dir(spec)?)?,
+    };
+    Ok(ds)
+}
+
+/// Load, truncate to the spec's limits, and normalize per channel.
+///
+/// # Errors
+/// As [`load`].
+pub fn prepare(spec: &RunSpec) -> Result<Prepared, EngineError> {
+    prepare_from(load(spec)?, spec)
+}
+
+/// Truncate and normalize an already loaded dataset.
+///
+/// # Errors
+/// [`EngineError::Spec`] when a split ends up empty.
+pub fn prepare_from(mut ds: Dataset, spec: &RunSpec) -> Result<Prepared, EngineError> {
+    let len = ds.example_len();
+    if let Some(n) = spec.data.train_limit {
+        ds.train = ds.train.truncated(n, len);
+    }
+    if let Some(n) = spec.data.test_limit {
+        ds.test = ds.test.truncated(n, len);
+    }
+    if ds.train.is_empty() || ds.test.is_empty() {
+        return Err(EngineError::spec(
+            "data",
+            format!("dataset {} has an empty train or test split", ds.name),
+        ));
+    }
+    let plane = ds.height * ds.width;
+    let (mean, std) = (ds.mean.clone(), ds.std.clone());
+    for split in [&mut ds.train, &mut ds.test] {
+        for example in split.x.chunks_exact_mut(len) {
+            for (c, channel) in example.chunks_exact_mut(plane).enumerate() {
+                for v in channel {
+                    *v = (*v - mean[c]) / std[c];
+                }
+            }
+        }
+    }
+    let pad_value = mean.iter().zip(&std).map(|(m, s)| -m / s).collect();
+    Ok(Prepared {
+        dataset: ds,
+        pad_value,
+    })
+}
+
+/// The folder a user most likely meant for a file-based dataset, for messages.
+pub fn describe_dir(dir: Option<&PathBuf>) -> String {
+    dir.map_or_else(|| "(none)".into(), |d| d.display().to_string())
+}

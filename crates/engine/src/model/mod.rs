@@ -1,0 +1,89 @@
+//! Networks: linear, MLP, the classic MNIST CNN, and the CIFAR ResNet family.
+//!
+//! Every network returns its logits and its penultimate features (the input of the last
+//! linear layer), which runvar stores for CKA. Layers have fixed names (`fc1.weight`,
+//! `conv1.weight`, `layer2.0.bn2.bias`, ...) so that `--bit-flip-param` can name any tensor.
+
+mod cnn;
+pub mod dropout;
+pub mod init;
+pub mod layers;
+mod mlp;
+mod resnet;
+
+use runvar_core::spec::ModelSpec;
+use tch::nn::Path;
+use tch::Tensor;
+
+pub use dropout::Mode;
+use init::Init;
+
+use crate::EngineError;
+
+/// What a forward pass gives.
+#[derive(Debug)]
+pub struct Output {
+    /// `[batch, classes]`.
+    pub logits: Tensor,
+    /// `[batch, feature_dim]`: the penultimate layer.
+    pub features: Tensor,
+}
+
+/// A network built from a [`ModelSpec`].
+pub trait Network {
+    /// Forward pass of `x` (`[batch, channels, height, width]`).
+    fn forward(&self, x: &Tensor, mode: &mut Mode) -> Output;
+    /// Name of the first layer's weight tensor (the default bit-flip target).
+    fn first_weight(&self) -> &'static str;
+    /// Width of the penultimate features.
+    fn feature_dim(&self) -> usize;
+}
+
+/// Input shape and class count a network is built for.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Channels.
+    pub channels: usize,
+    /// Height (1 for 1-D signals).
+    pub height: usize,
+    /// Width.
+    pub width: usize,
+    /// Classes.
+    pub classes: usize,
+}
+
+/// Build the network of `spec` under `p`, drawing initial values from `init`.
+///
+/// # Errors
+/// [`EngineError::Spec`] when the model cannot take this input (e.g. a CNN on 1-D signals).
+pub fn build(
+    spec: &ModelSpec,
+    p: &Path,
+    shape: Shape,
+    init: &mut Init,
+) -> Result<Box<dyn Network>, EngineError> {
+    Ok(match spec {
+        ModelSpec::Linear => Box::new(mlp::Mlp::new(p, shape, &[], 0.0, init)),
+        ModelSpec::Mlp { hidden, dropout } => {
+            Box::new(mlp::Mlp::new(p, shape, hidden, *dropout, init))
+        }
+        ModelSpec::Cnn {
+            dropout,
+            dropout_fc,
+        } => {
+            if shape.height < 6 || shape.width < 6 {
+                return Err(EngineError::spec(
+                    "model.kind",
+                    format!(
+                        "the cnn needs images of at least 6x6; this dataset has {}x{}",
+                        shape.height, shape.width
+                    ),
+                ));
+            }
+            Box::new(cnn::Cnn::new(p, shape, *dropout, *dropout_fc, init))
+        }
+        ModelSpec::Resnet { depth, width } => {
+            Box::new(resnet::ResNet::new(p, shape, *depth, *width, init))
+        }
+    })
+}

@@ -1,0 +1,154 @@
+//! The CIFAR ResNet family of depth 6n+2 (He et al. 2016, section 4.2), as PROTOCOL.md
+//! section 4 specifies it: parameter-free subsampling shortcuts with a BatchNorm and zero
+//! channel padding, zero-initialized second BN of each block, Kaiming normal (fan_out) convs.
+
+use tch::nn::{BatchNorm, ModuleT, Path};
+use tch::Tensor;
+
+use super::init::Init;
+use super::layers::{batch_norm, Conv2d, ConvInit, Linear};
+use super::{Mode, Network, Output, Shape};
+
+/// Shortcut of a block that changes width or resolution: subsample, BN (input channels), pad.
+#[derive(Debug)]
+struct Downsample {
+    stride: i64,
+    bn: BatchNorm,
+    extra_channels: i64,
+}
+
+#[derive(Debug)]
+struct Block {
+    conv1: Conv2d,
+    bn1: BatchNorm,
+    conv2: Conv2d,
+    bn2: BatchNorm,
+    shortcut: Option<Downsample>,
+}
+
+impl Block {
+    fn new(p: &Path, c_in: i64, c_out: i64, stride: i64, init: &mut Init) -> Block {
+        let conv1 = Conv2d::new(
+            &(p / "conv1"),
+            (c_in, c_out, 3),
+            stride,
+            1,
+            ConvInit::KaimingFanOut,
+            init,
+        );
+        let bn1 = batch_norm(&(p / "bn1"), c_out, 1.0);
+        let conv2 = Conv2d::new(
+            &(p / "conv2"),
+            (c_out, c_out, 3),
+            1,
+            1,
+            ConvInit::KaimingFanOut,
+            init,
+        );
+        let bn2 = batch_norm(&(p / "bn2"), c_out, 0.0);
+        let shortcut = (stride != 1 || c_in != c_out).then(|| Downsample {
+            stride,
+            bn: batch_norm(&(p / "shortcut_bn"), c_in, 1.0),
+            extra_channels: c_out - c_in,
+        });
+        Block {
+            conv1,
+            bn1,
+            conv2,
+            bn2,
+            shortcut,
+        }
+    }
+
+    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
+        let h = self.bn1.forward_t(&self.conv1.forward(x), train).relu();
+        let h = self.bn2.forward_t(&self.conv2.forward(&h), train);
+        let s = match &self.shortcut {
+            None => x.shallow_clone(),
+            Some(d) => {
+                let sub = if d.stride > 1 {
+                    x.slice(2, 0, None, d.stride).slice(3, 0, None, d.stride)
+                } else {
+                    x.shallow_clone()
+                };
+                let sub = d.bn.forward_t(&sub, train);
+                sub.constant_pad_nd([0, 0, 0, 0, 0, d.extra_channels])
+            }
+        };
+        (h + s).relu()
+    }
+}
+
+/// ResNet-(6n+2): stem, three stages of n basic blocks, global average pool, linear.
+#[derive(Debug)]
+pub struct ResNet {
+    conv1: Conv2d,
+    bn1: BatchNorm,
+    blocks: Vec<Block>,
+    fc: Linear,
+    feature_dim: usize,
+}
+
+impl ResNet {
+    /// # Shapes
+    /// `[b, c, h, w]` → stem `[b, 16k, h, w]` → stage 1 `[b, 16k, h, w]` → stage 2
+    /// `[b, 32k, h/2, w/2]` → stage 3 `[b, 64k, h/4, w/4]` → pool `[b, 64k]` → `[b, classes]`,
+    /// with k the width multiplier (widths rounded, at least 1).
+    pub fn new(p: &Path, s: Shape, depth: usize, width: f64, init: &mut Init) -> ResNet {
+        let n = (depth - 2) / 6;
+        let widths: Vec<i64> = [16.0, 32.0, 64.0]
+            .iter()
+            .map(|w: &f64| ((w * width).round() as i64).max(1))
+            .collect();
+        let conv1 = Conv2d::new(
+            &(p / "conv1"),
+            (s.channels as i64, widths[0], 3),
+            1,
+            1,
+            ConvInit::KaimingFanOut,
+            init,
+        );
+        let bn1 = batch_norm(&(p / "bn1"), widths[0], 1.0);
+        let mut blocks = Vec::new();
+        let mut c_in = widths[0];
+        for (stage, &c_out) in widths.iter().enumerate() {
+            for i in 0..n {
+                let stride = if stage > 0 && i == 0 { 2 } else { 1 };
+                let bp = p / format!("layer{}", stage + 1) / i;
+                blocks.push(Block::new(&bp, c_in, c_out, stride, init));
+                c_in = c_out;
+            }
+        }
+        let fc = Linear::new(&(p / "fc"), c_in, s.classes as i64, init);
+        ResNet {
+            conv1,
+            bn1,
+            blocks,
+            fc,
+            feature_dim: c_in as usize,
+        }
+    }
+}
+
+impl Network for ResNet {
+    fn forward(&self, x: &Tensor, mode: &mut Mode) -> Output {
+        let train = mode.is_train();
+        let mut h = self.bn1.forward_t(&self.conv1.forward(x), train).relu();
+        for block in &self.blocks {
+            h = block.forward(&h, train);
+        }
+        let features = h.mean_dim(&[2i64, 3][..], false, None);
+        Output {
+            logits: self.fc.forward(&features),
+            features,
+        }
+    }
+
+    fn first_weight(&self) -> &'static str {
+        "conv1.weight"
+    }
+
+    fn feature_dim(&self) -> usize {
+        self.feature_dim
+    }
+}

@@ -1,0 +1,247 @@
+//! Training runs end to end: bit-identical reruns, source isolation, the bit flip, parameter
+//! counts. Small presets with few epochs and one thread, so the suite stays fast.
+
+use runvar_core::spec::{BitFlipSpec, ModelSpec, RunSpec};
+use runvar_engine::data::{self, Prepared};
+use runvar_engine::model::{self, init::Init, Shape};
+use runvar_engine::train::{Outcome, Trainer};
+use tch::nn::VarStore;
+
+fn spec(preset: &str, epochs: usize) -> RunSpec {
+    let mut s = RunSpec::from_preset(preset).unwrap();
+    s.train.epochs = epochs;
+    s.threads = 1;
+    s
+}
+
+fn train(spec: &RunSpec, data: &Prepared) -> Outcome {
+    Trainer::new(spec, data)
+        .unwrap()
+        .with_trace()
+        .run(&mut |_| {})
+        .unwrap()
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn same_spec_twice_is_bit_identical() {
+    // digits-cnn exercises convolutions, dropout and crop augmentation.
+    let s = spec("digits-cnn", 2);
+    let data = data::prepare(&s).unwrap();
+    let a = train(&s, &data);
+    let b = train(&s, &data);
+    assert_eq!(a.record.param_hash, b.record.param_hash);
+    assert_eq!(bits(&a.logits), bits(&b.logits));
+    assert_eq!(bits(&a.features), bits(&b.features));
+    assert!(
+        a.record.test_accuracy > 0.8,
+        "trains: {}",
+        a.record.test_accuracy
+    );
+}
+
+#[test]
+fn each_seed_moves_only_its_own_stream() {
+    let base = spec("digits-cnn", 2);
+    let data = data::prepare(&base).unwrap();
+    let b = train(&base, &data);
+    let with = |f: &dyn Fn(&mut RunSpec)| {
+        let mut s = base.clone();
+        f(&mut s);
+        train(&s, &data)
+    };
+
+    let init = with(&|s| s.seeds.init = 1);
+    assert_eq!(
+        init.trace, b.trace,
+        "init seed moved a data or dropout draw"
+    );
+    assert_ne!(init.record.param_hash, b.record.param_hash);
+
+    let dropout = with(&|s| s.seeds.dropout = 1);
+    assert_eq!(dropout.trace, b.trace);
+    assert_ne!(dropout.record.param_hash, b.record.param_hash);
+
+    let shuffle = with(&|s| s.seeds.shuffle = 1);
+    for (x, y) in shuffle.trace.iter().zip(&b.trace) {
+        assert_ne!(x.order, y.order);
+        assert_eq!(x.augment, y.augment, "shuffle seed moved augmentation");
+        assert_eq!(x.dropout_draws, y.dropout_draws);
+    }
+
+    let augment = with(&|s| s.seeds.augment = 1);
+    for (x, y) in augment.trace.iter().zip(&b.trace) {
+        assert_eq!(x.order, y.order, "augment seed moved the order");
+        assert_ne!(x.augment, y.augment);
+    }
+    assert_ne!(augment.record.param_hash, b.record.param_hash);
+
+    // The low-level seed does nothing while low-level nondeterminism is off ...
+    let off = with(&|s| s.seeds.low_level = 1);
+    assert_eq!(off.record.param_hash, b.record.param_hash);
+    // ... and when on, it permutes inside minibatches only.
+    let on = with(&|s| s.low_level = true);
+    assert_ne!(on.record.param_hash, b.record.param_hash);
+    for (x, y) in on.trace.iter().zip(&b.trace) {
+        assert_ne!(x.order, y.order);
+        assert_eq!(x.augment, y.augment);
+        for (cx, cy) in x
+            .order
+            .chunks(base.train.batch_size)
+            .zip(y.order.chunks(base.train.batch_size))
+        {
+            let (mut cx, mut cy) = (cx.to_vec(), cy.to_vec());
+            cx.sort_unstable();
+            cy.sort_unstable();
+            assert_eq!(cx, cy, "low-level changed which examples share a minibatch");
+        }
+    }
+}
+
+#[test]
+fn bit_flip_moves_exactly_one_element_by_one_ulp() {
+    let base = spec("digits-mlp", 1);
+    let data = data::prepare(&base).unwrap();
+    let mut flipped = base.clone();
+    flipped.bit_flip = Some(BitFlipSpec {
+        seed: 11,
+        param: None,
+    });
+    let t0 = Trainer::new(&base, &data).unwrap();
+    let t1 = Trainer::new(&flipped, &data).unwrap();
+    let rec = t1.bit_flip().unwrap().clone();
+    assert_eq!(rec.param, "fc1.weight", "default: the first layer's weight");
+    let (p0, p1) = (t0.params(), t1.params());
+    let mut diffs = Vec::new();
+    for ((n0, v0), (n1, v1)) in p0.iter().zip(&p1) {
+        assert_eq!(n0, n1);
+        for (i, (a, b)) in v0.iter().zip(v1).enumerate() {
+            if a.to_bits() != b.to_bits() {
+                diffs.push((n0.clone(), i, *a, *b));
+            }
+        }
+    }
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    let (name, index, old, new) = diffs[0].clone();
+    assert_eq!((name.as_str(), index), (rec.param.as_str(), rec.index));
+    assert_eq!((old.to_bits(), new.to_bits()), (rec.old_bits, rec.new_bits));
+    let expected = if rec.direction == "up" {
+        old.next_up()
+    } else {
+        old.next_down()
+    };
+    assert_eq!(new.to_bits(), expected.to_bits(), "exactly one ULP");
+    // Another flip seed picks another element or direction; the same seed the same one.
+    let again = Trainer::new(&flipped, &data)
+        .unwrap()
+        .bit_flip()
+        .unwrap()
+        .clone();
+    assert_eq!(again, rec);
+    let mut other = flipped.clone();
+    other.bit_flip = Some(BitFlipSpec {
+        seed: 12,
+        param: Some("out.bias".into()),
+    });
+    let rec2 = Trainer::new(&other, &data)
+        .unwrap()
+        .bit_flip()
+        .unwrap()
+        .clone();
+    assert_eq!(rec2.param, "out.bias");
+    assert!(rec2.index < 10);
+}
+
+#[test]
+fn bit_flip_of_a_missing_tensor_lists_the_names() {
+    let mut s = spec("digits-mlp", 1);
+    s.bit_flip = Some(BitFlipSpec {
+        seed: 0,
+        param: Some("conv9.weight".into()),
+    });
+    let data = data::prepare(&s).unwrap();
+    let msg = match Trainer::new(&s, &data) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("accepted a missing tensor"),
+    };
+    assert!(
+        msg.contains("conv9.weight") && msg.contains("fc1.weight"),
+        "{msg}"
+    );
+}
+
+fn count(model: &ModelSpec, shape: Shape) -> (usize, Vec<String>) {
+    let vs = VarStore::new(tch::Device::Cpu);
+    let mut init = Init::new(runvar_core::seed::stream(
+        0,
+        runvar_core::seed::Source::Init,
+        0,
+    ));
+    let _net = model::build(model, &vs.root(), shape, &mut init).unwrap();
+    let mut names: Vec<String> = vs.variables().into_keys().collect();
+    names.sort();
+    (runvar_engine::params::count(&vs), names)
+}
+
+#[test]
+fn parameter_counts_match_the_definitions() {
+    let cifar = Shape {
+        channels: 3,
+        height: 32,
+        width: 32,
+        classes: 10,
+    };
+    let resnet14 = ModelSpec::Resnet {
+        depth: 14,
+        width: 1.0,
+    };
+    let (n, names) = count(&resnet14, cifar);
+    assert_eq!(n, 172_602, "ResNet-14 on CIFAR-10 (PROTOCOL.md section 4)");
+    assert!(
+        names.iter().all(|n| !n.contains("__")),
+        "no silent renames: {names:?}"
+    );
+    for want in [
+        "conv1.weight",
+        "layer2.0.shortcut_bn.weight",
+        "layer3.1.bn2.bias",
+        "fc.weight",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want} missing");
+    }
+    // One stem input channel fewer on Fashion-MNIST: 16 * 2 * 9 fewer weights.
+    let fashion = Shape {
+        channels: 1,
+        height: 28,
+        width: 28,
+        classes: 10,
+    };
+    assert_eq!(count(&resnet14, fashion).0, 172_602 - 288);
+    let mnist = fashion;
+    // 784*256+256 + 256*256+256 + 256*10+10
+    let mlp = ModelSpec::Mlp {
+        hidden: vec![256, 256],
+        dropout: 0.0,
+    };
+    assert_eq!(count(&mlp, mnist).0, 269_322);
+    assert_eq!(count(&ModelSpec::Linear, mnist).0, 7_850);
+    // conv 1->32 (288+32), conv 32->64 (18432+64), fc 9216->128, fc 128->10: PyTorch's example.
+    let cnn = ModelSpec::Cnn {
+        dropout: 0.25,
+        dropout_fc: 0.5,
+    };
+    assert_eq!(count(&cnn, mnist).0, 1_199_882);
+    // ResNet-8 at width 0.5: stages 8, 16, 32.
+    let small = ModelSpec::Resnet {
+        depth: 8,
+        width: 0.5,
+    };
+    let (n8, _) = count(&small, cifar);
+    let convs =
+        3 * 8 * 9 + 8 * 8 * 9 * 2 + (8 * 16 * 9 + 16 * 16 * 9) + (16 * 32 * 9 + 32 * 32 * 9);
+    let bns = 2 * (8 + 8 * 2 + (16 * 2 + 8) + (32 * 2 + 16));
+    assert_eq!(n8, convs + bns + 32 * 10 + 10);
+}
