@@ -23,19 +23,78 @@ pub fn set_threads(threads: usize) {
     tch::set_num_threads(threads as i32);
 }
 
-/// The tch device for `device`.
+extern "C" {
+    fn runvar_set_deterministic(on: bool);
+    fn runvar_deterministic_algorithms() -> bool;
+}
+
+/// Make libtorch deterministic (`on`) or let it choose the fastest kernels: the equivalent of
+/// `torch.use_deterministic_algorithms(on)`, `cudnn.deterministic = on` and
+/// `cudnn.benchmark = !on`. With `on`, `CUBLAS_WORKSPACE_CONFIG=:4096:8` is set for cuBLAS
+/// unless the environment sets it already (it must precede the first CUDA call).
+pub fn set_deterministic(on: bool) {
+    if on && std::env::var_os("CUBLAS_WORKSPACE_CONFIG").is_none() {
+        std::env::set_var("CUBLAS_WORKSPACE_CONFIG", ":4096:8");
+    }
+    // SAFETY: plain setters on libtorch's global context; they take no pointers and do not throw.
+    unsafe { runvar_set_deterministic(on) }
+}
+
+/// Whether libtorch currently enforces deterministic algorithms.
+pub fn deterministic() -> bool {
+    // SAFETY: a plain getter on libtorch's global context.
+    unsafe { runvar_deterministic_algorithms() }
+}
+
+/// Load libtorch's CUDA backend (`libtorch_cuda.so`) into the process, once.
+///
+/// A binary built on a CPU machine links only `libtorch_cpu`; on a GPU machine the CUDA backend
+/// registers itself when its library is loaded. It is looked for at `$RUNVAR_TORCH_CUDA` if set,
+/// else by the dynamic loader's search (`LD_LIBRARY_PATH`, e.g. PyTorch's `torch/lib`).
+fn load_cuda_backend() -> Result<(), String> {
+    static LOADED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let name =
+                std::env::var("RUNVAR_TORCH_CUDA").unwrap_or_else(|_| "libtorch_cuda.so".into());
+            let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_GLOBAL;
+            // SAFETY: loading libtorch's own CUDA library, which only registers the backend.
+            match unsafe { libloading::os::unix::Library::open(Some(&name), flags) } {
+                Ok(lib) => {
+                    std::mem::forget(lib);
+                    Ok(())
+                }
+                Err(e) => Err(format!("{name}: {e}")),
+            }
+        })
+        .clone()
+}
+
+/// The tch device for `device`, loading the CUDA backend when CUDA is asked for.
 ///
 /// # Errors
 /// [`EngineError::Device`] when CUDA is asked for and no CUDA device can be used.
 pub fn tch_device(device: Device) -> Result<tch::Device, EngineError> {
     match device {
         Device::Cpu => Ok(tch::Device::Cpu),
-        Device::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
-        Device::Cuda => Err(EngineError::Device(
-            "`device`: cuda asked for, but libtorch sees no CUDA device; on a machine with \
-             PyTorch 2.11 for CUDA, run with LD_PRELOAD=<torch>/lib/libtorch_cuda.so"
-                .into(),
-        )),
+        Device::Cuda => {
+            let loaded = if tch::Cuda::is_available() {
+                Ok(())
+            } else {
+                load_cuda_backend()
+            };
+            if tch::Cuda::is_available() {
+                return Ok(tch::Device::Cuda(0));
+            }
+            let why = loaded
+                .err()
+                .unwrap_or_else(|| "libtorch_cuda.so is loaded, but no GPU is visible".into());
+            Err(EngineError::Device(format!(
+                "`device`: cuda asked for, but libtorch has no CUDA device ({why}); on a machine \
+                 with PyTorch 2.11 for CUDA, run with LD_LIBRARY_PATH=<site-packages>/torch/lib \
+                 (or RUNVAR_TORCH_CUDA=<path to libtorch_cuda.so>)"
+            )))
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Instant;
 use runvar_core::batches::{AugmentDraw, EpochPlan};
 use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{stream, Source};
-use runvar_core::spec::RunSpec;
+use runvar_core::spec::{Device, RunSpec};
 use runvar_core::store::{BitFlipRecord, Environment, EpochMetrics, RunRecord, SpecRecord};
 use tch::nn::{OptimizerConfig, VarStore};
 use tch::Tensor;
@@ -85,10 +85,11 @@ impl<'a> Trainer<'a> {
         let mut spec = spec.clone();
         spec.threads = device::resolve_threads(spec.threads);
         device::set_threads(spec.threads);
+        // Off: deterministic kernels everywhere. On CUDA, on: cuDNN may pick nondeterministic
+        // (benchmarked) algorithms, the paper's low-level source. On CPU the source is the
+        // in-minibatch permutation instead, and the kernels stay deterministic.
+        device::set_deterministic(!(spec.low_level && spec.device == Device::Cuda));
         let device = device::tch_device(spec.device)?;
-        if device.is_cuda() {
-            tch::Cuda::cudnn_set_benchmark(spec.low_level);
-        }
         let ds = &data.dataset;
         let shape = Shape {
             channels: ds.channels,

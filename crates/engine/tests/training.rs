@@ -245,3 +245,29 @@ fn parameter_counts_match_the_definitions() {
     let bns = 2 * (8 + 8 * 2 + (16 * 2 + 8) + (32 * 2 + 16));
     assert_eq!(n8, convs + bns + 32 * 10 + 10);
 }
+
+#[test]
+fn low_level_off_enforces_deterministic_algorithms() {
+    let s = spec("digits-mlp", 1);
+    let data = data::prepare(&s).unwrap();
+    let _t = Trainer::new(&s, &data).unwrap();
+    assert!(runvar_engine::device::deterministic());
+}
+
+#[test]
+fn cuda_without_a_gpu_is_a_clear_error() {
+    if tch::Cuda::is_available() {
+        return; // a GPU machine: covered by scripts/gpu-check.sh
+    }
+    let mut s = spec("digits-mlp", 1);
+    s.device = runvar_core::spec::Device::Cuda;
+    let data = data::prepare(&s).unwrap();
+    let msg = match Trainer::new(&s, &data) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("trained on a CUDA device that does not exist"),
+    };
+    assert!(
+        msg.contains("cuda") && msg.contains("libtorch_cuda.so"),
+        "{msg}"
+    );
+}
