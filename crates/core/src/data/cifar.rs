@@ -203,13 +203,13 @@ mod tests {
 
     #[test]
     fn channel_planes_are_red_green_blue() {
-        // One pure-red-ish test record: R plane 255, G 128, B 0.
+        // One test record with constant planes: R 255, G 128, B 0.
         let dir = tempfile::tempdir().unwrap();
         write_official(dir.path());
         let mut record = vec![7u8];
-        record.extend(std::iter::repeat(255).take(1024));
-        record.extend(std::iter::repeat(128).take(1024));
-        record.extend(std::iter::repeat(0).take(1024));
+        record.extend_from_slice(&[255; 1024]);
+        record.extend_from_slice(&[128; 1024]);
+        record.extend_from_slice(&[0; 1024]);
         std::fs::write(dir.path().join(TEST_FILE), &record).unwrap();
         let ds = load_cifar10(dir.path()).unwrap();
         assert_eq!(ds.test.y, vec![7]);

@@ -104,35 +104,27 @@ fn parse_row(line: &str) -> Result<([u8; PIXELS], u8), String> {
     let fields: Vec<&str> = line.split(',').map(str::trim).collect();
     if fields.len() != PIXELS + 1 {
         return Err(format!(
-            "{} columns, expected {} (64 pixels then the label)",
+            "{} columns, expected {}; is this the digits CSV (64 pixels then the label)?",
             fields.len(),
             PIXELS + 1
         ));
     }
-    let number = |col: usize| -> Result<u8, String> {
-        fields[col].parse::<u8>().map_err(|_| {
-            format!(
-                "column {}: {:?} is not a small non-negative integer",
-                col + 1,
-                fields[col]
-            )
-        })
+    // The value in column `col` (0-based), which must lie in `0..=max`.
+    let value = |col: usize, what: &str, max: u8| -> Result<u8, String> {
+        let text = fields[col];
+        let n: i64 = text
+            .parse()
+            .map_err(|_| format!("column {}: {text:?} is not an integer", col + 1))?;
+        u8::try_from(n)
+            .ok()
+            .filter(|&v| v <= max)
+            .ok_or_else(|| format!("column {}: {what} {n} is outside 0..={max}", col + 1))
     };
     let mut pixels = [0u8; PIXELS];
     for (col, pixel) in pixels.iter_mut().enumerate() {
-        *pixel = number(col)?;
-        if *pixel > MAX_VALUE {
-            return Err(format!(
-                "column {}: pixel value {} is outside 0..=16",
-                col + 1,
-                *pixel
-            ));
-        }
+        *pixel = value(col, "pixel value", MAX_VALUE)?;
     }
-    let label = number(PIXELS)?;
-    if usize::from(label) >= CLASSES {
-        return Err(format!("label {label} is outside 0..=9"));
-    }
+    let label = value(PIXELS, "label", (CLASSES - 1) as u8)?;
     Ok((pixels, label))
 }
 
