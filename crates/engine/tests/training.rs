@@ -271,3 +271,61 @@ fn cuda_without_a_gpu_is_a_clear_error() {
         "{msg}"
     );
 }
+
+/// Write CIFAR-10 batches in the official binary layout: per record a label byte, then 1024
+/// red, 1024 green and 1024 blue bytes. Pixels follow the label so the task is learnable.
+fn write_cifar(dir: &std::path::Path, per_batch: usize) {
+    let record = |i: usize| {
+        let label = (i % 10) as u8;
+        let mut r = vec![label];
+        r.extend((0..3072).map(|p| ((p * 7 + i * 13) % 64) as u8 + label * 19));
+        r
+    };
+    for (b, name) in [
+        "data_batch_1",
+        "data_batch_2",
+        "data_batch_3",
+        "data_batch_4",
+        "data_batch_5",
+        "test_batch",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let bytes: Vec<u8> = (0..per_batch)
+            .flat_map(|i| record(b * per_batch + i))
+            .collect();
+        std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
+    }
+}
+
+#[test]
+fn cifar10_resnet_trains_from_official_layout_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_cifar(tmp.path(), 20);
+    let mut s = spec("cifar10-resnet14", 2);
+    s.data.dir = Some(tmp.path().to_path_buf());
+    s.model = ModelSpec::Resnet {
+        depth: 8,
+        width: 0.25,
+    };
+    s.train.batch_size = 25;
+    s.train.lr = 0.05;
+    s.train.warmup_epochs = 0.5;
+    let data = data::prepare(&s).unwrap();
+    assert_eq!(
+        (data.dataset.train.len(), data.dataset.test.len()),
+        (100, 20)
+    );
+    let out = train(&s, &data);
+    assert_eq!(out.logits.len(), 20 * 10);
+    assert_eq!(out.features.len(), 20 * out.record.feature_dim);
+    assert_eq!(
+        out.record.feature_dim, 16,
+        "64 x 0.25 channels before the pool"
+    );
+    assert!(out.logits.iter().all(|v| v.is_finite()));
+    assert!(out.epochs.iter().all(|e| e.train_loss.is_finite()));
+    // Crops and flips were drawn for all 100 training images in each epoch.
+    assert!(out.trace.iter().all(|t| t.augment.len() == 100));
+}
