@@ -9,8 +9,8 @@ line on stdout at the end:
    "test_cross_entropy": ..., "train_seconds": ..., "threads": ...}
 
 train_seconds covers the training loop including the per-epoch test evaluation (runvar evaluates
-after every epoch too); it excludes interpreter start-up, imports and data loading. Per-epoch
-progress goes to stderr.
+after every epoch too); it excludes interpreter start-up, imports and data loading (that
+start-up time and the per-epoch progress go to stderr).
 
 Presets
   mnist-mlp         MNIST, MLP 784-256-ReLU-256-ReLU-10, 3 epochs, batch 128, peak lr 0.05.
@@ -31,13 +31,16 @@ t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, or its parent with an mnis
 or fashion-mnist/ (fashion-resnet14) subfolder.
 """
 
+import time
+
+_T0 = time.perf_counter()  # before importing torch: startup cost is reported on stderr
+
 import argparse
 import gzip
 import json
 import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -292,11 +295,13 @@ def main():
 
     steps_per_epoch = math.ceil(n / batch)
     total = epochs * steps_per_epoch
-    warmup = round(cfg["warmup_epochs"] * steps_per_epoch)
+    # round half away from zero (Rust's f64::round, as runvar does); Python's round() is half-even
+    warmup = math.floor(cfg["warmup_epochs"] * steps_per_epoch + 0.5)
     size = x_train.shape[-1]
     print(f"[torch_reference] {args.preset} seed={args.seed} threads={torch.get_num_threads()} "
           f"train={n} test={x_test.shape[0]} epochs={epochs} steps/epoch={steps_per_epoch} "
-          f"warmup={warmup} params={n_params(model)}", file=sys.stderr)
+          f"warmup={warmup} params={n_params(model)} "
+          f"startup(imports+data+model)={time.perf_counter() - _T0:.2f}s", file=sys.stderr)
 
     model.train()
     t = 0
