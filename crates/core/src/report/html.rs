@@ -1,0 +1,253 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, nothing fetched)
+//! with the table, the notes, the plots with captions, and the guide to the metrics.
+
+use super::markdown::{glossary, CONTROL_SENTENCE};
+use super::plots::{accuracy_strip, condition_hex, disagreement_distribution, metric_bars};
+use super::table::{
+    confidence_label, interval, legend, num, opt_num, plus_minus, ACC_DECIMALS, ACC_SD_DECIMALS,
+    CE_SD_DECIMALS, CKA_DECIMALS, CORR_DECIMALS, DISAGREE_DECIMALS, GAIN_CE_DECIMALS,
+    GAIN_DECIMALS, HEADERS, RATIO_DECIMALS,
+};
+use super::{ConditionReport, Interval, StudyReport};
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #fff; color: #1f2328;
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+    "Noto Sans", sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 36px 24px 64px; }
+p, ul, dl, figcaption { max-width: 900px; }
+h1 { font-size: 26px; line-height: 1.25; margin: 0 0 6px; font-weight: 650; }
+h2 { font-size: 18px; margin: 40px 0 10px; font-weight: 650;
+  border-bottom: 1px solid #d8dee4; padding-bottom: 4px; }
+p { margin: 0 0 10px; }
+.task { font-size: 16px; color: #424a53; margin-bottom: 4px; }
+.legend, .env { color: #57606a; font-size: 13px; }
+.scroll { overflow-x: auto; margin: 18px 0 6px; }
+table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums;
+  border-top: 2px solid #1f2328; border-bottom: 2px solid #1f2328; }
+td { white-space: nowrap; }
+caption { caption-side: top; text-align: left; font-size: 13.5px; color: #424a53;
+  padding-bottom: 8px; white-space: normal; }
+th, td { padding: 4px 6px; vertical-align: top; }
+th:first-child, td:first-child { padding-left: 2px; }
+thead th { border-bottom: 1px solid #1f2328; font-weight: 600; text-align: right; }
+th.name, td.name { text-align: left; }
+td.num { text-align: right; }
+tbody tr:nth-child(even) { background: #f6f8fa; }
+td .ci { display: block; color: #6e7781; font-size: 11px; }
+.unit { display: block; font-weight: 400; color: #6e7781; font-size: 11px; }
+.sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
+  margin-right: 7px; vertical-align: baseline; }
+ul { padding-left: 22px; margin: 0; }
+li { margin: 3px 0; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 12px; }
+dt { font-weight: 600; }
+dd { margin: 0; }
+figure { margin: 26px 0 0; }
+figure svg { display: block; width: 100%; height: auto; }
+svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  sans-serif; }
+figcaption { font-size: 13.5px; color: #424a53; margin-top: 6px; }
+figcaption b { color: #1f2328; }
+footer { margin-top: 40px; }
+@media print { main { padding: 0; } figure, table { break-inside: avoid; } }
+"#;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(super) fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A numeric cell, with the interval on a second, smaller line when there is one.
+fn cell(value: String, ci: Option<Interval>, decimals: usize) -> String {
+    let ci = match interval(ci, decimals) {
+        s if s == "-" || value == "-" => String::new(),
+        s => format!("<span class=\"ci\">{}</span>", escape_html(&s)),
+    };
+    format!("<td class=\"num\">{}{ci}</td>", escape_html(&value))
+}
+
+fn row(i: usize, c: &ConditionReport) -> String {
+    let cells = [
+        cell(c.n.to_string(), None, 0),
+        cell(num(c.mean_acc, ACC_DECIMALS), None, 0),
+        cell(plus_minus(c.acc_sd, c.acc_sd_err, ACC_SD_DECIMALS), None, 0),
+        cell(plus_minus(c.ce_sd, c.ce_sd_err, CE_SD_DECIMALS), None, 0),
+        cell(
+            num(c.disagreement, DISAGREE_DECIMALS),
+            c.disagreement_ci,
+            DISAGREE_DECIMALS,
+        ),
+        cell(
+            num(c.correlation, CORR_DECIMALS),
+            c.correlation_ci,
+            CORR_DECIMALS,
+        ),
+        cell(num(c.spearman, CORR_DECIMALS), c.spearman_ci, CORR_DECIMALS),
+        cell(
+            num(c.ensemble_gain, GAIN_DECIMALS),
+            c.ensemble_gain_ci,
+            GAIN_DECIMALS,
+        ),
+        cell(
+            num(c.ensemble_gain_ce, GAIN_CE_DECIMALS),
+            c.ensemble_gain_ce_ci,
+            GAIN_CE_DECIMALS,
+        ),
+        cell(opt_num(c.cka, CKA_DECIMALS), c.cka_ci, CKA_DECIMALS),
+        cell(
+            opt_num(c.acc_sd_ratio_to_all, RATIO_DECIMALS),
+            c.acc_sd_ratio_ci,
+            RATIO_DECIMALS,
+        ),
+    ];
+    format!(
+        "<tr><td class=\"name\"><span class=\"sw\" style=\"background:{}\"></span>{}</td>{}</tr>\n",
+        condition_hex(i),
+        escape_html(&c.name),
+        cells.concat()
+    )
+}
+
+/// Inline SVG in a numbered figure; plotters' `xmlns` is dropped (not needed inline).
+fn figure(number: usize, svg: &str, label: &str, caption: &str) -> String {
+    let svg = svg.replacen(
+        " xmlns=\"http://www.w3.org/2000/svg\"",
+        &format!(" role=\"img\" aria-label=\"{}\"", escape_html(label)),
+        1,
+    );
+    format!(
+        "<figure>\n{svg}<figcaption><b>Figure {number}.</b> {}</figcaption>\n</figure>\n",
+        escape_html(caption)
+    )
+}
+
+/// `report.html`: a self-contained page (inline `<style>` and SVG; no scripts, fonts or
+/// anything else fetched) with the title, the task, the table (right-aligned numbers, the
+/// confidence intervals under the pairwise metrics), the notes, three figures, the guide to
+/// the metrics, and the environment. All text from the report is HTML-escaped.
+pub fn render_html(r: &StudyReport) -> String {
+    let ci = confidence_label(r.confidence);
+    let mut out = String::with_capacity(64 * 1024);
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str(&format!("<title>{}</title>\n", escape_html(&r.title)));
+    out.push_str(&format!(
+        "<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+    ));
+    out.push_str(&format!("<h1>{}</h1>\n", escape_html(&r.title)));
+    if !r.task.is_empty() {
+        out.push_str(&format!("<p class=\"task\">{}</p>\n", escape_html(&r.task)));
+    }
+
+    // The terminal table's column names (the glossary uses them), units underneath.
+    let units = [
+        "runs",
+        "",
+        "pp",
+        "nats",
+        "",
+        "Pearson",
+        "rank",
+        "",
+        "nats",
+        r.cka_estimator.as_str(),
+        "ratio",
+    ];
+    out.push_str("<div class=\"scroll\">\n<table>\n");
+    out.push_str(&format!(
+        "<caption><b>Table 1.</b> Run-to-run variability per condition. Intervals under the \
+         values: {} bootstrap confidence intervals over runs.</caption>\n",
+        escape_html(&ci)
+    ));
+    out.push_str("<thead><tr><th class=\"name\">condition</th>");
+    for (name, unit) in HEADERS[1..].iter().zip(units) {
+        out.push_str(&format!(
+            "<th>{}<span class=\"unit\">{}</span></th>",
+            escape_html(name),
+            escape_html(unit)
+        ));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (i, c) in r.conditions.iter().enumerate() {
+        out.push_str(&row(i, c));
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+    out.push_str(&format!(
+        "<p class=\"legend\">{}</p>\n",
+        escape_html(&legend(r, &r.cka_estimator))
+    ));
+
+    if !r.notes.is_empty() {
+        out.push_str("<h2>Notes</h2>\n<ul>\n");
+        for note in &r.notes {
+            out.push_str(&format!("<li>{}</li>\n", escape_html(note)));
+        }
+        out.push_str("</ul>\n");
+    }
+
+    out.push_str("<h2>Plots</h2>\n");
+    out.push_str(&figure(
+        1,
+        &metric_bars(r),
+        "bar charts of the variability metrics per condition",
+        &format!(
+            "The variability metrics per condition. Bars are point estimates; whiskers are ± \
+             the bootstrap error for the two SDs and the {ci} bootstrap interval for the \
+             pairwise metrics. The control's bars must all be at zero except correlation, at 1."
+        ),
+    ));
+    out.push_str(&figure(
+        2,
+        &accuracy_strip(r),
+        "test accuracy of each run per condition",
+        "Test accuracy of every run (one dot per run; the horizontal spread inside a column is \
+         only for visibility) and the condition's mean (black bar).",
+    ));
+    out.push_str(&figure(
+        3,
+        &disagreement_distribution(r),
+        "distribution of pairwise disagreement per condition",
+        "Disagreement of every pair of runs in a condition: mirrored histogram of the N(N-1)/2 \
+         pairs, thin line from the smallest to the largest pair, thick bar the interquartile \
+         range, white dot the median.",
+    ));
+
+    out.push_str(
+        "<h2>How to read this</h2>\n<p>Each row summarises one condition's runs, which \
+         differ only in the seeds of the condition's sources (PROTOCOL.md section 3).</p>\n<dl>\n",
+    );
+    for (column, sentence) in glossary(r, &r.cka_estimator) {
+        out.push_str(&format!(
+            "<dt>{}</dt><dd>{}</dd>\n",
+            escape_html(column),
+            escape_html(&sentence)
+        ));
+    }
+    out.push_str(&format!(
+        "</dl>\n<p>{}</p>\n",
+        escape_html(CONTROL_SENTENCE)
+    ));
+
+    if !r.environment.is_empty() {
+        out.push_str(&format!(
+            "<footer class=\"env\">Environment: {}</footer>\n",
+            escape_html(&r.environment)
+        ));
+    }
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}

@@ -1,0 +1,216 @@
+//! `report.md`: the table as a GitHub-flavoured pipe table with the confidence intervals of the
+//! pairwise metrics, the notes, the environment and a short guide to the metrics.
+
+use super::table::{
+    confidence_label, interval, legend, row_cells, CKA_DECIMALS, CORR_DECIMALS, DISAGREE_DECIMALS,
+    GAIN_CE_DECIMALS, GAIN_DECIMALS, HEADERS,
+};
+use super::{ConditionReport, StudyReport};
+
+/// One sentence per metric, as PROTOCOL.md section 3 defines them: `(column, sentence)`.
+/// Plain text without markup; `estimator` is the CKA estimator, already escaped for the output.
+pub(super) fn glossary(r: &StudyReport, estimator: &str) -> Vec<(&'static str, String)> {
+    let ci = confidence_label(r.confidence);
+    vec![
+        ("mean acc %", "mean test accuracy over the condition's runs.".to_string()),
+        (
+            "acc SD ± err",
+            "population SD (ddof 0) of test accuracy over runs, in percentage points; ± is the \
+             SD of that SD over 10,000 bootstrap resamples of the runs."
+                .to_string(),
+        ),
+        (
+            "CE SD ± err",
+            "the same for test cross-entropy, in nats.".to_string(),
+        ),
+        (
+            "disagree %",
+            "share of test examples whose predicted class differs between two runs, averaged \
+             over all N(N-1)/2 pairs."
+                .to_string(),
+        ),
+        (
+            "corr",
+            "Pearson correlation of two runs' test logits (flattened), averaged over pairs."
+                .to_string(),
+        ),
+        (
+            "Spearman",
+            "the rank (Spearman) correlation of the same logits, averaged over pairs.".to_string(),
+        ),
+        (
+            "ens. gain (pp)",
+            "accuracy of a two-run ensemble (averaged logits) minus each member's accuracy, \
+             averaged over pairs and members; positive = the ensemble is better."
+                .to_string(),
+        ),
+        (
+            "ens. gain CE",
+            "member cross-entropy minus ensemble cross-entropy, in nats, averaged the same way; \
+             positive = the ensemble is better."
+                .to_string(),
+        ),
+        (
+            "CKA",
+            format!(
+                "linear centered kernel alignment of two runs' penultimate features on the test \
+                 set ({estimator} HSIC estimator), averaged over pairs; 1 = the same representation up to \
+                 rotation and scale."
+            ),
+        ),
+        (
+            "SD/all",
+            format!(
+                "this condition's accuracy SD over that of the all-sources condition, with its \
+                 {ci} bootstrap interval; about 1 means this source alone gives the full \
+                 run-to-run spread."
+            ),
+        ),
+    ]
+}
+
+/// The sentence on what the control row must show.
+pub(super) const CONTROL_SENTENCE: &str = "The control varies no seed, so its runs must be \
+     bit-identical: its row must read exactly 0 / 0 / 0 / 1 / 0 (acc SD, CE SD, disagreement, \
+     correlation, ensemble gain); anything else means nondeterminism leaks into training.";
+
+/// Escapes Markdown syntax in user text (condition names, notes), so that `<script>`, `*x*`,
+/// `a|b` print as written: backslash-escapes CommonMark punctuation that could start markup,
+/// `_` only where it could start emphasis (not inside `bit_flip`), `#`, `-`, `+` only at the
+/// start. Line breaks become spaces.
+pub(super) fn escape_md(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => true,
+            // Only at the start can these open a heading or a list.
+            '#' | '-' | '+' => i == 0,
+            '_' => {
+                let word = |j: Option<usize>| {
+                    j.and_then(|j| chars.get(j))
+                        .is_some_and(|ch| ch.is_alphanumeric())
+                };
+                !(word(i.checked_sub(1)) && word(Some(i + 1)))
+            }
+            '\n' | '\r' => {
+                out.push(' ');
+                continue;
+            }
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Table cells of one condition: the [`HEADERS`] columns with a CI column after each pairwise
+/// metric.
+fn cells(c: &ConditionReport) -> Vec<String> {
+    let base = row_cells(c);
+    let mut out = Vec::with_capacity(18);
+    for (i, cell) in base.into_iter().enumerate() {
+        out.push(if i == 0 { escape_md(&cell) } else { cell });
+        let ci = match i {
+            5 => Some(interval(c.disagreement_ci, DISAGREE_DECIMALS)),
+            6 => Some(interval(c.correlation_ci, CORR_DECIMALS)),
+            7 => Some(interval(c.spearman_ci, CORR_DECIMALS)),
+            8 => Some(interval(c.ensemble_gain_ci, GAIN_DECIMALS)),
+            9 => Some(interval(c.ensemble_gain_ce_ci, GAIN_CE_DECIMALS)),
+            10 => Some(interval(c.cka_ci, CKA_DECIMALS)),
+            _ => None,
+        };
+        out.extend(ci);
+    }
+    out
+}
+
+/// Headers matching [`cells`].
+fn headers(ci: &str) -> Vec<String> {
+    let mut out = Vec::with_capacity(18);
+    for (i, h) in HEADERS.iter().enumerate() {
+        out.push(h.to_string());
+        if (5..=10).contains(&i) {
+            out.push(format!("{ci} CI"));
+        }
+    }
+    out
+}
+
+/// `report.md`: title, task, legend, a pipe table (value columns as in the terminal table plus
+/// the confidence interval of each pairwise metric), the notes as a list, the environment, and
+/// "How to read this".
+pub fn render_markdown(r: &StudyReport) -> String {
+    let ci = confidence_label(r.confidence);
+    let header = headers(&ci);
+    let rows: Vec<Vec<String>> = r.conditions.iter().map(cells).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count().max(3)).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let mut out = String::from("|");
+        for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
+            let pad = " ".repeat(w - cell.chars().count());
+            if i == 0 {
+                out.push_str(&format!(" {cell}{pad} |"));
+            } else {
+                out.push_str(&format!(" {pad}{cell} |"));
+            }
+        }
+        out
+    };
+
+    let mut out = format!("# {}\n\n", escape_md(&r.title));
+    if !r.task.is_empty() {
+        out.push_str(&format!("{}\n\n", escape_md(&r.task)));
+    }
+    let estimator = escape_md(&r.cka_estimator);
+    out.push_str(&format!("{}\n\n", legend(r, &estimator)));
+    out.push_str(&line(&header));
+    out.push('\n');
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| {
+            if i == 0 {
+                "-".repeat(w)
+            } else {
+                format!("{}:", "-".repeat(w - 1))
+            }
+        })
+        .collect();
+    // The rule cells carry no padding spaces of their own; `line` adds them.
+    out.push_str(&line(&rule));
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+
+    if !r.notes.is_empty() {
+        out.push_str("\n## Notes\n\n");
+        for note in &r.notes {
+            out.push_str(&format!("- {}\n", escape_md(note)));
+        }
+    }
+    if !r.environment.is_empty() {
+        out.push_str(&format!("\nEnvironment: {}\n", escape_md(&r.environment)));
+    }
+
+    out.push_str("\n## How to read this\n\n");
+    out.push_str(
+        "Each row summarises one condition's runs, which differ only in the seeds of the \
+         condition's sources (PROTOCOL.md section 3):\n\n",
+    );
+    for (column, sentence) in glossary(r, &estimator) {
+        out.push_str(&format!("- **{column}**: {sentence}\n"));
+    }
+    out.push_str(&format!("\n{CONTROL_SENTENCE}\n"));
+    out
+}

@@ -1,0 +1,103 @@
+//! The study report: one row per condition, rendered as a terminal table, `report.json`,
+//! `report.md`, and a self-contained `report.html` with SVG plots.
+//!
+//! Units follow the paper (PROTOCOL.md section 5): accuracies, SDs of accuracy, disagreement
+//! and ensemble gain in percent (points); cross-entropy in nats; correlations and CKA unitless.
+
+use serde::{Deserialize, Serialize};
+
+mod html;
+mod markdown;
+mod plots;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use html::render_html;
+pub use markdown::render_markdown;
+pub use table::render_table;
+
+/// A confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Lower bound.
+    pub lo: f64,
+    /// Upper bound.
+    pub hi: f64,
+}
+
+/// The metrics of one condition over its N runs (PROTOCOL.md section 3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionReport {
+    /// Condition name: `control`, `init`, `init+shuffle`, `all`, `bit_flip`, ...
+    pub name: String,
+    /// Sources varied in this condition (empty for the control).
+    pub sources: Vec<String>,
+    /// Number of runs.
+    pub n: usize,
+    /// Mean test accuracy, percent.
+    pub mean_acc: f64,
+    /// Population SD of test accuracy, percentage points.
+    pub acc_sd: f64,
+    /// Bootstrap error of `acc_sd` (SD of 10,000 resampled SDs).
+    pub acc_sd_err: f64,
+    /// Population SD of test cross-entropy, nats.
+    pub ce_sd: f64,
+    /// Bootstrap error of `ce_sd`.
+    pub ce_sd_err: f64,
+    /// Mean pairwise disagreement, percent.
+    pub disagreement: f64,
+    /// Bootstrap (over runs) confidence interval of `disagreement`.
+    pub disagreement_ci: Option<Interval>,
+    /// Mean pairwise Pearson correlation of logits.
+    pub correlation: f64,
+    /// Its confidence interval.
+    pub correlation_ci: Option<Interval>,
+    /// Mean pairwise Spearman correlation of logits.
+    pub spearman: f64,
+    /// Its confidence interval.
+    pub spearman_ci: Option<Interval>,
+    /// Two-model ensemble gain in accuracy, percentage points.
+    pub ensemble_gain: f64,
+    /// Its confidence interval.
+    pub ensemble_gain_ci: Option<Interval>,
+    /// Two-model ensemble gain in cross-entropy (member CE minus ensemble CE), nats.
+    pub ensemble_gain_ce: f64,
+    /// Its confidence interval.
+    pub ensemble_gain_ce_ci: Option<Interval>,
+    /// Mean pairwise linear CKA of penultimate features (the estimator named in
+    /// [`StudyReport::cka_estimator`]); `None` when features are missing.
+    pub cka: Option<f64>,
+    /// Its confidence interval.
+    pub cka_ci: Option<Interval>,
+    /// This condition's accuracy SD over the `all` condition's, when both exist.
+    pub acc_sd_ratio_to_all: Option<f64>,
+    /// Bootstrap confidence interval of that ratio.
+    pub acc_sd_ratio_ci: Option<Interval>,
+    /// Per-run test accuracy, percent, in replica order.
+    pub accuracies: Vec<f64>,
+    /// Per-pair disagreement, percent (for the distribution plot; not written to JSON).
+    #[serde(skip)]
+    pub pairwise_disagreement: Vec<f64>,
+}
+
+/// A whole study's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyReport {
+    /// Title, e.g. `runvar study: mnist1d-mlp`.
+    pub title: String,
+    /// One line on the task: data, model, recipe.
+    pub task: String,
+    /// Replicas per condition.
+    pub replicas: usize,
+    /// Which CKA estimator the `cka` column shows (`unbiased` or `biased`).
+    pub cka_estimator: String,
+    /// Confidence level of the intervals, e.g. 0.95.
+    pub confidence: f64,
+    /// The conditions, in study order.
+    pub conditions: Vec<ConditionReport>,
+    /// Findings and caveats in plain sentences, shown under the table.
+    pub notes: Vec<String>,
+    /// runvar version, thread count, CPU, libtorch version: where the runs came from.
+    pub environment: String,
+}

@@ -1,0 +1,477 @@
+//! SVG plots for `report.html`, drawn with plotters' SVG backend (text as SVG `<text>`, so no
+//! font files are needed).
+//!
+//! Conditions sit on the x axis, one slot each, in study order, and keep one Okabe-Ito color
+//! in every plot. None of the plots panics on a single condition, one or two runs, constant
+//! values (the axis is padded), NaN (skipped), or an empty list of pairs; a drawing error
+//! gives a small SVG that says so.
+
+use super::table::num;
+use super::{ConditionReport, Interval, StudyReport};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type DrawError = DrawingAreaErrorKind<std::io::Error>;
+
+/// Okabe-Ito, reordered so that the first colors are the most distinct on white; black is
+/// replaced by a dark gray so the black markers stay visible.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(100, 100, 100),
+    RGBColor(240, 228, 66),
+];
+const FONT: &str = "sans-serif";
+const INK: RGBColor = RGBColor(40, 40, 40);
+const MUTED: RGBColor = RGBColor(110, 110, 110);
+/// Average glyph width of the 11 px tick labels, for layout.
+const CHAR_W: f64 = 6.6;
+/// Longest x label before it is abbreviated.
+const MAX_LABEL: usize = 18;
+
+/// The color of the `i`th condition, the same in every plot and in the HTML table.
+pub(super) fn condition_hex(i: usize) -> String {
+    let RGBColor(r, g, b) = PALETTE[i % PALETTE.len()];
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// (a) Small multiples, one panel per metric: a bar per condition with its error bar (± the
+/// bootstrap error for the SDs, the bootstrap interval for the pairwise metrics).
+pub(super) fn metric_bars(r: &StudyReport) -> String {
+    let cs = &r.conditions;
+    let panel_w = (70 + 34 * cs.len() as u32).max(320);
+    if cs.is_empty() {
+        return message_svg((3 * panel_w, 200), "no conditions");
+    }
+    let panel = |title, bar: fn(&ConditionReport) -> Bar| (title, cs.iter().map(bar).collect());
+    let panels: [(&str, Vec<Bar>); 6] = [
+        panel("accuracy SD (pp) ± err", |c| {
+            Bar::pm(c.acc_sd, c.acc_sd_err)
+        }),
+        panel("cross-entropy SD (nats) ± err", |c| {
+            Bar::pm(c.ce_sd, c.ce_sd_err)
+        }),
+        panel("disagreement (%)", |c| {
+            Bar::ci(c.disagreement, c.disagreement_ci)
+        }),
+        panel("logit correlation", |c| {
+            Bar::ci(c.correlation, c.correlation_ci)
+        }),
+        panel("ensemble gain (pp)", |c| {
+            Bar::ci(c.ensemble_gain, c.ensemble_gain_ci)
+        }),
+        panel("ensemble gain CE (nats)", |c| {
+            Bar::ci(c.ensemble_gain_ce, c.ensemble_gain_ce_ci)
+        }),
+    ];
+    let labels = x_labels(cs, f64::from(panel_w) - 80.0);
+    let panel_h = 230 + labels.height;
+    render((3 * panel_w, 2 * panel_h), |root| {
+        for (area, (title, bars)) in root.split_evenly((2, 3)).iter().zip(&panels) {
+            bar_panel(area, title, bars, &labels)?;
+        }
+        Ok(())
+    })
+}
+
+/// (b) Per-run test accuracy: a column per condition, a dot per run (deterministic jitter), a
+/// black bar at the condition's mean accuracy.
+pub(super) fn accuracy_strip(r: &StudyReport) -> String {
+    let cs = &r.conditions;
+    if cs.is_empty() {
+        return message_svg((960, 200), "no conditions");
+    }
+    let width = (100 + 60 * cs.len() as u32).max(960);
+    let labels = x_labels(cs, f64::from(width) - 110.0);
+    let values = cs.iter().flat_map(|c| c.accuracies.iter().copied());
+    let y = padded_range(values.chain(cs.iter().map(|c| c.mean_acc)), false);
+    render((width, 330 + labels.height), |root| {
+        let mut chart = slot_chart(root, None, cs.len(), y, Some("test accuracy (%)"), &labels)?;
+        for (i, c) in cs.iter().enumerate() {
+            let x = i as f64;
+            // The mean bar first and wider than the jitter, so its ends show past the dots.
+            let mean = if c.mean_acc.is_finite() {
+                c.mean_acc
+            } else {
+                finite_mean(&c.accuracies)
+            };
+            if mean.is_finite() {
+                let line = vec![(x - 0.34, mean), (x + 0.34, mean)];
+                chart.draw_series([PathElement::new(line, BLACK.stroke_width(3))])?;
+            }
+            let n = c.accuracies.len();
+            let radius = if n > 60 { 2 } else { 3 };
+            let style = color(i).mix(0.65).filled();
+            chart.draw_series(
+                c.accuracies
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.is_finite())
+                    .map(|(j, &a)| Circle::new((x + jitter(j, n), a), radius, style)),
+            )?;
+            if !c.accuracies.iter().any(|a| a.is_finite()) {
+                note_at(&chart, i as f64, y.0 + 0.5 * (y.1 - y.0), "no runs")?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// (c) Pairwise disagreement: per condition, the histogram of its `N(N-1)/2` pair values drawn
+/// mirrored (a violin of bins), a thin min-max line, a thick interquartile bar and a white
+/// median dot.
+pub(super) fn disagreement_distribution(r: &StudyReport) -> String {
+    let cs = &r.conditions;
+    if cs.is_empty() {
+        return message_svg((960, 200), "no conditions");
+    }
+    let width = (100 + 60 * cs.len() as u32).max(960);
+    let labels = x_labels(cs, f64::from(width) - 110.0);
+    let all = cs
+        .iter()
+        .flat_map(|c| c.pairwise_disagreement.iter().copied());
+    let y = padded_range(all, false);
+    render((width, 330 + labels.height), |root| {
+        let desc = Some("pairwise disagreement (%)");
+        let mut chart = slot_chart(root, None, cs.len(), y, desc, &labels)?;
+        // Constant data (the control) gets a thin bar, not a zero-height one.
+        let min_h = 0.012 * (y.1 - y.0);
+        for (i, c) in cs.iter().enumerate() {
+            let x = i as f64;
+            let mut v: Vec<f64> = c
+                .pairwise_disagreement
+                .iter()
+                .copied()
+                .filter(|d| d.is_finite())
+                .collect();
+            if v.is_empty() {
+                note_at(&chart, x, y.0 + 0.5 * (y.1 - y.0), "no pairs")?;
+                continue;
+            }
+            v.sort_by(f64::total_cmp);
+            let fill = color(i).mix(0.5).filled();
+            chart.draw_series(violin(&v, min_h).into_iter().map(|(lo, hi, half)| {
+                Rectangle::new([(x - half, lo.max(y.0)), (x + half, hi)], fill)
+            }))?;
+            let (lo, hi) = (v[0], v[v.len() - 1]);
+            let (q1, med, q3) = (quantile(&v, 0.25), quantile(&v, 0.5), quantile(&v, 0.75));
+            chart.draw_series([
+                PathElement::new(vec![(x, lo), (x, hi)], INK.stroke_width(1)),
+                PathElement::new(vec![(x, q1), (x, q3)], INK.stroke_width(5)),
+            ])?;
+            chart.draw_series([
+                Circle::new((x, med), 4, WHITE.filled()),
+                Circle::new((x, med), 4, INK.stroke_width(1)),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// The bins of a violin over sorted, non-empty `v`: `(lo, hi, half width)` with about
+/// sqrt(n) bins (at most 30) spanning the data, widths relative to the fullest bin (0.42 of a
+/// slot). Data spanning less than `min_h` gives one bar of height `min_h`.
+fn violin(v: &[f64], min_h: f64) -> Vec<(f64, f64, f64)> {
+    let (lo, hi) = (v[0], v[v.len() - 1]);
+    if hi - lo < min_h {
+        let mid = 0.5 * (lo + hi);
+        return vec![(mid - 0.5 * min_h, mid + 0.5 * min_h, 0.42)];
+    }
+    let bins = ((v.len() as f64).sqrt().ceil() as usize).clamp(3, 30);
+    let bin_w = (hi - lo) / bins as f64;
+    let mut counts = vec![0usize; bins];
+    for &d in v {
+        counts[(((d - lo) / bin_w) as usize).min(bins - 1)] += 1;
+    }
+    let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let at = |b: usize| lo + b as f64 * bin_w;
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(b, &n)| (at(b), at(b + 1), 0.42 * n as f64 / max))
+        .collect()
+}
+
+/// One bar: value and the ends of its error bar (NaN where there is none).
+struct Bar {
+    v: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Bar {
+    /// `v ± err`.
+    fn pm(v: f64, err: f64) -> Bar {
+        Bar {
+            v,
+            lo: v - err,
+            hi: v + err,
+        }
+    }
+
+    /// `v` with an interval, if any.
+    fn ci(v: f64, ci: Option<Interval>) -> Bar {
+        let (lo, hi) = ci.map_or((f64::NAN, f64::NAN), |c| (c.lo, c.hi));
+        Bar { v, lo, hi }
+    }
+}
+
+fn bar_panel(area: &Area, title: &str, bars: &[Bar], labels: &XLabels) -> Result<(), DrawError> {
+    let values = bars.iter().flat_map(|b| [b.v, b.lo, b.hi]);
+    let y = padded_range(values, true);
+    let mut chart = slot_chart(area, Some(title), bars.len(), y, None, labels)?;
+    for (i, b) in bars.iter().enumerate() {
+        let x = i as f64;
+        if !b.v.is_finite() {
+            note_at(&chart, x, y.0 + 0.12 * (y.1 - y.0), "n/a")?;
+            continue;
+        }
+        chart.draw_series([Rectangle::new(
+            [(x - 0.32, 0.0), (x + 0.32, b.v)],
+            color(i).mix(0.8).filled(),
+        )])?;
+        // The top edge keeps a zero bar (the control) visible.
+        let top = vec![(x - 0.32, b.v), (x + 0.32, b.v)];
+        chart.draw_series([PathElement::new(top, color(i).stroke_width(2))])?;
+        if b.lo.is_finite() && b.hi.is_finite() {
+            let ink = INK.stroke_width(2);
+            chart.draw_series([
+                PathElement::new(vec![(x, b.lo), (x, b.hi)], ink),
+                PathElement::new(vec![(x - 0.1, b.lo), (x + 0.1, b.lo)], ink),
+                PathElement::new(vec![(x - 0.1, b.hi), (x + 0.1, b.hi)], ink),
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// A chart with one x slot per condition (`-0.5 .. k - 0.5`), a light horizontal grid, y tick
+/// labels with the decimals the tick step needs, and the condition labels below.
+fn slot_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: Option<&str>,
+    k: usize,
+    y: (f64, f64),
+    y_desc: Option<&str>,
+    labels: &XLabels,
+) -> Result<Chart<'a, 'b>, DrawError> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(10)
+        .margin_right(16)
+        .x_label_area_size(labels.height)
+        .y_label_area_size(if y_desc.is_some() { 76 } else { 58 });
+    if let Some(caption) = caption {
+        builder.caption(caption, (FONT, 17).into_font().color(&INK));
+    }
+    let mut chart = builder.build_cartesian_2d(-0.5..(k.max(1) as f64 - 0.5), y.0..y.1)?;
+    let decimals = tick_decimals(y.1 - y.0);
+    let fmt = |v: &f64| num(*v, decimals);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .x_labels(0)
+        .y_labels(6)
+        .y_label_formatter(&fmt)
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(228, 228, 228))
+        .axis_style(MUTED)
+        .label_style((FONT, 14).into_font().color(&INK))
+        .axis_desc_style((FONT, 15).into_font().color(&INK));
+    if let Some(desc) = y_desc {
+        mesh.y_desc(desc);
+    }
+    mesh.draw()?;
+
+    let base = area.get_base_pixel();
+    let style = (FONT, 14).into_font().color(&INK);
+    for (i, text) in labels.text.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(i as f64, y.0));
+        let pos = (px - base.0, py - base.1 + 7);
+        let style = if labels.rotated {
+            style
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Right, VPos::Center))
+        } else {
+            style.pos(Pos::new(HPos::Center, VPos::Top))
+        };
+        area.draw(&Text::new(text.clone(), pos, style))?;
+    }
+    Ok(chart)
+}
+
+/// A small gray remark at a chart position (missing values).
+fn note_at(chart: &Chart, x: f64, y: f64, text: &str) -> Result<(), DrawError> {
+    let style = (FONT, 13)
+        .into_font()
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    chart
+        .plotting_area()
+        .draw(&Text::new(text.to_string(), (x, y), style))
+}
+
+/// Condition labels under the x axis: horizontal when they fit their slot, otherwise rotated
+/// and abbreviated to [`MAX_LABEL`] characters.
+struct XLabels {
+    text: Vec<String>,
+    rotated: bool,
+    height: u32,
+}
+
+fn x_labels(cs: &[ConditionReport], plot_width: f64) -> XLabels {
+    let slot = plot_width / cs.len().max(1) as f64;
+    let longest = cs.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
+    if longest as f64 * CHAR_W + 8.0 <= slot {
+        let text = cs.iter().map(|c| c.name.clone()).collect();
+        return XLabels {
+            text,
+            rotated: false,
+            height: 28,
+        };
+    }
+    let text: Vec<String> = cs.iter().map(|c| abbreviate(&c.name, MAX_LABEL)).collect();
+    let longest = text.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    XLabels {
+        text,
+        rotated: true,
+        // Rotated glyphs measured narrower than the horizontal estimate.
+        height: (longest as f64 * 6.0) as u32 + 14,
+    }
+}
+
+/// `s` cut to `max` characters, the last one an ellipsis.
+fn abbreviate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Draws into a fresh SVG string; a drawing error gives an SVG with the message instead.
+fn render(size: (u32, u32), draw: impl FnOnce(&Area) -> Result<(), DrawError>) -> String {
+    let mut svg = String::new();
+    let result = {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE)
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present())
+    };
+    match result {
+        Ok(()) => svg,
+        Err(e) => message_svg(size, &format!("plot failed: {e}")),
+    }
+}
+
+/// An SVG of the given size with one centered line of text.
+fn message_svg(size: (u32, u32), text: &str) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let style = (FONT, 16)
+            .into_font()
+            .color(&MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let center = (size.0 as i32 / 2, size.1 as i32 / 2);
+        // Writing to a String cannot fail; an error here would leave an empty SVG, not panic.
+        let _ = root
+            .fill(&WHITE)
+            .and_then(|()| root.draw(&Text::new(text, center, style)));
+        let _ = root.present();
+    }
+    svg
+}
+
+/// The axis range of the finite `values`, padded by 8% (`include_zero`: from 0, for bars).
+/// Constant data gets a range around the value; no finite data gives `0..1`. Never starts
+/// below 0 when no value is negative.
+fn padded_range(values: impl IntoIterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    if include_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    let nonnegative = lo >= 0.0;
+    let span = hi - lo;
+    if !span.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = if span > 1e-9 * hi.abs().max(lo.abs()).max(1e-300) {
+        0.08 * span
+    } else if hi == 0.0 {
+        1.0
+    } else {
+        0.02 * hi.abs()
+    };
+    if !(include_zero && lo == 0.0) {
+        lo -= pad;
+    }
+    hi += pad;
+    if nonnegative {
+        lo = lo.max(0.0);
+    }
+    (lo, hi)
+}
+
+/// Decimals that tell apart ticks of the step plotters picks for a span with at most 6 ticks.
+fn tick_decimals(span: f64) -> usize {
+    let raw = span / 7.0;
+    if !(raw.is_finite() && raw > 0.0) {
+        return 2;
+    }
+    let mut exp = raw.log10().floor();
+    let mantissa = raw / 10f64.powf(exp);
+    if mantissa > 5.0 {
+        exp += 1.0;
+    }
+    // 1, 2 or 5 times 10^exp needs -exp decimals; cap for tiny spans.
+    (-exp).clamp(0.0, 8.0) as usize
+}
+
+/// Horizontal offset of run `j` of `n` inside its slot: a golden-ratio sequence, so the dots
+/// spread evenly and the same report always draws the same picture.
+fn jitter(j: usize, n: usize) -> f64 {
+    if n <= 1 {
+        return 0.0;
+    }
+    let u = (j as f64 * 0.618_033_988_749_895 + 0.5).fract();
+    (u - 0.5) * 0.5
+}
+
+fn finite_mean(v: &[f64]) -> f64 {
+    let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    finite.iter().sum::<f64>() / finite.len() as f64
+}
+
+/// Linear-interpolation quantile of sorted, non-empty data (numpy's default).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    match sorted.get(i + 1) {
+        Some(next) => sorted[i] + frac * (next - sorted[i]),
+        None => sorted[i],
+    }
+}

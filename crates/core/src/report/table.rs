@@ -1,0 +1,226 @@
+//! The terminal table: one row per condition, Table-1 style (PROTOCOL.md section 5).
+//!
+//! Plain aligned columns (a header, a rule of `-`, the rows) with no colors or box drawing, so
+//! the output stays pipe-friendly. The number formatting here is shared by the Markdown and
+//! HTML renderers, so all three show the same digits.
+
+use super::{ConditionReport, Interval, StudyReport};
+
+/// Decimals of mean accuracy (%).
+pub(super) const ACC_DECIMALS: usize = 2;
+/// Decimals of the accuracy SD and its error (pp).
+pub(super) const ACC_SD_DECIMALS: usize = 3;
+/// Decimals of the cross-entropy SD and its error (nats).
+pub(super) const CE_SD_DECIMALS: usize = 4;
+/// Decimals of the pairwise disagreement (%).
+pub(super) const DISAGREE_DECIMALS: usize = 2;
+/// Decimals of the Pearson and Spearman correlations.
+pub(super) const CORR_DECIMALS: usize = 4;
+/// Decimals of the ensemble gain in accuracy (pp).
+pub(super) const GAIN_DECIMALS: usize = 2;
+/// Decimals of the ensemble gain in cross-entropy (nats).
+pub(super) const GAIN_CE_DECIMALS: usize = 4;
+/// Decimals of CKA.
+pub(super) const CKA_DECIMALS: usize = 4;
+/// Decimals of the SD ratio to `all`.
+pub(super) const RATIO_DECIMALS: usize = 2;
+
+/// Width at which notes are wrapped.
+const WRAP: usize = 100;
+
+/// Column headers of the terminal table (and the value columns of the other renderings).
+pub(super) const HEADERS: [&str; 12] = [
+    "condition",
+    "n",
+    "mean acc %",
+    "acc SD ± err",
+    "CE SD ± err",
+    "disagree %",
+    "corr",
+    "Spearman",
+    "ens. gain (pp)",
+    "ens. gain CE",
+    "CKA",
+    "SD/all",
+];
+
+/// `v` with `decimals` decimals; `-` when not finite (a metric that is undefined, e.g. pairwise
+/// metrics of a single run). A negative zero after rounding prints as `0.00`.
+pub(super) fn num(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "-".to_string();
+    }
+    let s = format!("{v:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => s,
+    }
+}
+
+/// [`num`] of an optional value; `-` when missing.
+pub(super) fn opt_num(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "-".to_string(), |v| num(v, decimals))
+}
+
+/// `value ± err`; just the value when the error is not finite.
+pub(super) fn plus_minus(v: f64, err: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "-".to_string();
+    }
+    if !err.is_finite() {
+        return num(v, decimals);
+    }
+    format!("{} ± {}", num(v, decimals), num(err, decimals))
+}
+
+/// `[lo, hi]`, or `-` when missing.
+pub(super) fn interval(ci: Option<Interval>, decimals: usize) -> String {
+    match ci {
+        Some(ci) if ci.lo.is_finite() || ci.hi.is_finite() => {
+            format!("[{}, {}]", num(ci.lo, decimals), num(ci.hi, decimals))
+        }
+        _ => "-".to_string(),
+    }
+}
+
+/// `value [lo, hi]`, the value alone without an interval, `-` without a value.
+pub(super) fn with_interval(v: Option<f64>, ci: Option<Interval>, decimals: usize) -> String {
+    match v {
+        Some(v) if v.is_finite() => match ci {
+            Some(_) => format!("{} {}", num(v, decimals), interval(ci, decimals)),
+            None => num(v, decimals),
+        },
+        _ => "-".to_string(),
+    }
+}
+
+/// The confidence level as a percentage, `95%`; `CI` when the level is not in (0, 1).
+pub(super) fn confidence_label(confidence: f64) -> String {
+    if confidence > 0.0 && confidence < 1.0 {
+        let s = format!("{:.1}", confidence * 100.0);
+        format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        "CI".to_string()
+    }
+}
+
+/// The cells of one condition, in [`HEADERS`] order.
+pub(super) fn row_cells(c: &ConditionReport) -> [String; 12] {
+    [
+        c.name.clone(),
+        c.n.to_string(),
+        num(c.mean_acc, ACC_DECIMALS),
+        plus_minus(c.acc_sd, c.acc_sd_err, ACC_SD_DECIMALS),
+        plus_minus(c.ce_sd, c.ce_sd_err, CE_SD_DECIMALS),
+        num(c.disagreement, DISAGREE_DECIMALS),
+        num(c.correlation, CORR_DECIMALS),
+        num(c.spearman, CORR_DECIMALS),
+        num(c.ensemble_gain, GAIN_DECIMALS),
+        num(c.ensemble_gain_ce, GAIN_CE_DECIMALS),
+        opt_num(c.cka, CKA_DECIMALS),
+        with_interval(c.acc_sd_ratio_to_all, c.acc_sd_ratio_ci, RATIO_DECIMALS),
+    ]
+}
+
+/// One line saying what the numbers are: replicas, units, `±`, intervals, CKA estimator
+/// (`estimator`, already escaped for the output format).
+pub(super) fn legend(r: &StudyReport, estimator: &str) -> String {
+    format!(
+        "N = {} runs per condition. Accuracy, SDs of accuracy, disagreement and ensemble gain in \
+         % / percentage points; cross-entropy in nats. ± is the bootstrap error of the SD; \
+         [lo, hi] is a {} bootstrap confidence interval over runs. CKA: linear, {} estimator.",
+        r.replicas,
+        confidence_label(r.confidence),
+        estimator
+    )
+}
+
+/// Greedy word wrap: the first line starts with `first`, the others with `rest`; no line is
+/// longer than `width` characters unless a single word is.
+pub(super) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// The terminal table of a study: title, task and legend, the aligned table, then the notes
+/// wrapped at 100 columns. No ANSI colors.
+///
+/// Numbers use fixed precision (see the `*_DECIMALS` constants); missing or undefined values
+/// print as `-`.
+pub fn render_table(r: &StudyReport) -> String {
+    let rows: Vec<[String; 12]> = r.conditions.iter().map(row_cells).collect();
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let mut out = String::new();
+        for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
+            let pad = " ".repeat(w - cell.chars().count());
+            if i == 0 {
+                out.push_str(cell);
+                out.push_str(&pad);
+            } else {
+                out.push_str("  ");
+                out.push_str(&pad);
+                out.push_str(cell);
+            }
+        }
+        out.trim_end().to_string()
+    };
+
+    let mut out = String::new();
+    out.push_str(&r.title);
+    out.push('\n');
+    if !r.task.is_empty() {
+        out.push_str(&r.task);
+        out.push('\n');
+    }
+    for l in wrap(&legend(r, &r.cka_estimator), WRAP, "", "") {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push('\n');
+    let header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+    out.push_str(&line(&header));
+    out.push('\n');
+    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
+    out.push_str(&line(&rule));
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    if rows.is_empty() {
+        out.push_str("(no conditions)\n");
+    }
+    if !r.notes.is_empty() {
+        out.push('\n');
+        for note in &r.notes {
+            for l in wrap(note, WRAP, "- ", "  ") {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
