@@ -16,9 +16,9 @@ $(STAMP):
 build: setup
 	$(CARGO) build --release --bin runvar
 
-## run: the main job on the embedded default data, no flags
+## run: the main job: the whole protocol on the default task (no data download, no flags)
 run: build
-	target/release/runvar train --preset digits-mlp
+	target/release/runvar study
 
 ## test: the whole test suite (release mode: the tests train real networks)
 test: setup

@@ -27,6 +27,23 @@ pub enum Command {
     ///
     /// Example: runvar train --preset digits-mlp --seed-init 3 --out runs/init-3
     Train(TrainArgs),
+    /// Run the whole protocol: N replicas per condition, then the metrics and the report.
+    ///
+    /// With no arguments: the default task (preset mnist1d-mlp, generated data, no download),
+    /// every condition (control, each source alone, init+shuffle, all, bit flip), 24 replicas
+    /// each, into runs/study-mnist1d-mlp. Interrupt it and run the same command again: finished
+    /// runs are kept and only the rest is trained. A changed spec on an existing directory is
+    /// refused.
+    ///
+    /// Example: runvar study --preset digits-cnn --replicas 16 --conditions control,init,all
+    Study(StudyArgs),
+    /// Compute the variability metrics of runs made anywhere: runvar run directories, or
+    /// logits saved as .npy by PyTorch, JAX or numpy (N files of n x C, plus --labels).
+    ///
+    /// Example: runvar analyze seed*/logits.npy --labels labels.npy --features seed*/feats.npy
+    Analyze(AnalyzeArgs),
+    /// Rebuild a study's report (report.json, report.md, report.html) from its stored runs.
+    Report(ReportArgs),
     /// List the presets with what each trains.
     Presets,
 }
@@ -118,6 +135,79 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
+/// `runvar study`.
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    /// The task (default: mnist1d-mlp).
+    #[arg(long, value_name = "NAME", conflicts_with = "spec")]
+    pub preset: Option<String>,
+    /// A study file (TOML): replicas, conditions, fixed_seed, bootstrap, and a [run] table.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Replicas per condition (default 24).
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<usize>,
+    /// Conditions, comma-separated: control, init, shuffle, augment, dropout, low_level,
+    /// bit_flip, all, or combinations such as init+shuffle.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub conditions: Option<Vec<String>>,
+    /// The study directory (default: runs/study-<preset>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Runs trained at once (default: one per core; each run uses --threads threads).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Intra-op threads per run (default 1; results depend on it).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Override the number of epochs of every run.
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Print report.json to stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `runvar analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Run directories, or .npy logit files (n x C, float32 or float64), at least two.
+    #[arg(required = true, value_name = "RUN_DIR_OR_NPY")]
+    pub inputs: Vec<PathBuf>,
+    /// Labels .npy (1-D integers); required with .npy logits.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// Penultimate features .npy per run (n x d), in the same order, for CKA.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub features: Vec<PathBuf>,
+    /// Name of this group of runs in the table.
+    #[arg(long, default_value = "runs")]
+    pub name: String,
+    /// Bootstrap resamples.
+    #[arg(long, default_value_t = 10_000)]
+    pub bootstrap: usize,
+    /// Print the row as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `runvar report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The study directory.
+    #[arg(value_name = "STUDY_DIR")]
+    pub dir: PathBuf,
+    /// Print report.json to stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +248,28 @@ mod tests {
         assert!(parse(&["train"]).is_err());
         assert!(parse(&["train", "--preset", "a", "--spec", "b.toml"]).is_err());
         assert!(parse(&["train", "--spec", "b.toml"]).is_ok());
+    }
+
+    #[test]
+    fn study_defaults_and_lists() {
+        let Command::Study(a) = parse(&["study"]).unwrap().command else {
+            panic!("not study")
+        };
+        assert!(a.preset.is_none() && a.replicas.is_none() && a.conditions.is_none());
+        let Command::Study(a) = parse(&[
+            "study",
+            "--conditions",
+            "control,init+shuffle",
+            "--replicas",
+            "3",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not study")
+        };
+        assert_eq!(a.conditions.unwrap(), ["control", "init+shuffle"]);
+        assert!(parse(&["analyze"]).is_err(), "analyze needs inputs");
     }
 
     #[test]

@@ -10,14 +10,26 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// How a command that ran to the end went.
+pub enum Outcome {
+    /// Everything done.
+    Done,
+    /// Finished, but some items failed (each named on stderr).
+    SomeFailed,
+}
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Train(a) => cmd::train::run(a),
+        args::Command::Study(a) => cmd::study::run(a),
+        args::Command::Analyze(a) => cmd::analyze::run(a),
+        args::Command::Report(a) => cmd::report::run(a),
         args::Command::Presets => cmd::presets::run(),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;

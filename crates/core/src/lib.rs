@@ -7,11 +7,14 @@
 //! their statistics ([`stats`]). It builds and tests in seconds.
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod batches;
 pub mod data;
 pub mod metrics;
+pub mod report;
 pub mod schedule;
 pub mod seed;
 pub mod spec;
 pub mod stats;
 pub mod store;
+pub mod study;

@@ -27,6 +27,7 @@ mod error;
 pub mod eval;
 pub mod model;
 pub mod params;
+pub mod pool;
 pub mod train;
 
 pub use error::EngineError;

@@ -5,10 +5,10 @@ use std::io::Write;
 use runvar_core::spec::PRESETS;
 
 /// Print each preset and what it trains.
-pub fn run() -> anyhow::Result<()> {
+pub fn run() -> anyhow::Result<crate::Outcome> {
     let mut out = std::io::stdout().lock();
     for p in PRESETS {
         writeln!(out, "{:<18} {}", p.name, p.about)?;
     }
-    Ok(())
+    Ok(crate::Outcome::Done)
 }

@@ -75,7 +75,7 @@ fn default_out(spec: &RunSpec) -> PathBuf {
 }
 
 /// Run `runvar train`.
-pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
     let spec = spec_from_args(&a)?;
     let out = a.out.clone().unwrap_or_else(|| default_out(&spec));
     if out.exists() {
@@ -97,7 +97,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     if a.json {
         serde_json::to_writer(&mut stdout, &outcome.record)?;
         writeln!(stdout)?;
-        return Ok(());
+        return Ok(crate::Outcome::Done);
     }
     let r = &outcome.record;
     writeln!(
@@ -117,5 +117,5 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     }
     writeln!(stdout, "params sha256 {}", r.param_hash)?;
     writeln!(stdout, "run written to {}", dir.display())?;
-    Ok(())
+    Ok(crate::Outcome::Done)
 }

@@ -166,6 +166,20 @@ pub enum ModelSpec {
     },
 }
 
+impl ModelSpec {
+    /// True when the model has a dropout layer with a non-zero probability.
+    pub fn has_dropout(&self) -> bool {
+        match self {
+            ModelSpec::Mlp { dropout, .. } => *dropout > 0.0,
+            ModelSpec::Cnn {
+                dropout,
+                dropout_fc,
+            } => *dropout > 0.0 || *dropout_fc > 0.0,
+            ModelSpec::Linear | ModelSpec::Resnet { .. } => false,
+        }
+    }
+}
+
 fn one() -> f64 {
     1.0
 }

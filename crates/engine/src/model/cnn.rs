@@ -4,7 +4,7 @@ use tch::nn::Path;
 use tch::Tensor;
 
 use super::init::Init;
-use super::layers::{Conv2d, ConvInit, Linear};
+use super::layers::{Conv2d, ConvInit, ConvShape, Linear};
 use super::{Mode, Network, Output, Shape};
 
 /// conv1 3x3 (32) → ReLU → conv2 3x3 (64) → ReLU → max-pool 2 → dropout → fc1 (128) → ReLU →
@@ -25,8 +25,22 @@ impl Cnn {
     /// `[b, 64, (h-4)/2, (w-4)/2]` → flatten → fc1 `[b, 128]` → fc2 `[b, classes]`.
     pub fn new(p: &Path, s: Shape, dropout: f64, dropout_fc: f64, init: &mut Init) -> Cnn {
         let c = s.channels as i64;
-        let conv1 = Conv2d::new(&(p / "conv1"), (c, 32, 3), 1, 0, ConvInit::Default, init);
-        let conv2 = Conv2d::new(&(p / "conv2"), (32, 64, 3), 1, 0, ConvInit::Default, init);
+        let conv1 = Conv2d::new(
+            &(p / "conv1"),
+            ConvShape::square(c, 32, 3),
+            1,
+            false,
+            ConvInit::Default,
+            init,
+        );
+        let conv2 = Conv2d::new(
+            &(p / "conv2"),
+            ConvShape::square(32, 64, 3),
+            1,
+            false,
+            ConvInit::Default,
+            init,
+        );
         let flat = 64 * ((s.height as i64 - 4) / 2) * ((s.width as i64 - 4) / 2);
         let fc1 = Linear::new(&(p / "fc1"), flat, 128, init);
         let fc2 = Linear::new(&(p / "fc2"), 128, s.classes as i64, init);

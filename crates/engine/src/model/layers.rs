@@ -44,40 +44,68 @@ pub enum ConvInit {
     KaimingFanOut,
 }
 
-/// A 2-D convolution with square kernel, `padding = kernel / 2` or 0.
+/// A 2-D convolution: `kh x kw` kernel, stride in both axes, zero padding `(ph, pw)`.
 #[derive(Debug)]
 pub struct Conv2d {
     w: Tensor,
     b: Option<Tensor>,
-    stride: i64,
-    padding: i64,
+    stride: [i64; 2],
+    padding: [i64; 2],
+}
+
+/// Shape of a convolution: channels in and out, kernel height and width.
+#[derive(Debug, Clone, Copy)]
+pub struct ConvShape {
+    /// Input channels.
+    pub c_in: i64,
+    /// Output channels.
+    pub c_out: i64,
+    /// Kernel height (1 for 1-D signals).
+    pub kh: i64,
+    /// Kernel width.
+    pub kw: i64,
+}
+
+impl ConvShape {
+    /// A square `k x k` kernel.
+    pub fn square(c_in: i64, c_out: i64, k: i64) -> ConvShape {
+        ConvShape {
+            c_in,
+            c_out,
+            kh: k,
+            kw: k,
+        }
+    }
 }
 
 impl Conv2d {
-    /// A `k x k` convolution from `c_in` to `c_out` channels.
+    /// A convolution of shape `s`, with `padding` of `(kh / 2, kw / 2)` when `same` is true and
+    /// none otherwise. With stride 2 on an axis of size 1 (a 1-D signal), that axis keeps size 1.
     pub fn new(
         p: &Path,
-        (c_in, c_out, k): (i64, i64, i64),
+        s: ConvShape,
         stride: i64,
-        padding: i64,
+        same: bool,
         how: ConvInit,
         init: &mut Init,
     ) -> Conv2d {
-        let dims = [c_out, c_in, k, k];
+        let dims = [s.c_out, s.c_in, s.kh, s.kw];
         let (w, b) = match how {
             ConvInit::Default => {
-                let bound = 1.0 / ((c_in * k * k) as f64).sqrt();
+                let bound = 1.0 / ((s.c_in * s.kh * s.kw) as f64).sqrt();
                 let w = p.var_copy("weight", &init.uniform(&dims, bound));
                 let b = p
                     .set_group(REDUCED_LR_GROUP)
-                    .var_copy("bias", &init.uniform(&[c_out], bound));
+                    .var_copy("bias", &init.uniform(&[s.c_out], bound));
                 (w, Some(b))
             }
             ConvInit::KaimingFanOut => {
-                let std = (2.0 / (c_out * k * k) as f64).sqrt();
+                let std = (2.0 / (s.c_out * s.kh * s.kw) as f64).sqrt();
                 (p.var_copy("weight", &init.normal(&dims, std)), None)
             }
         };
+        let padding = if same { [s.kh / 2, s.kw / 2] } else { [0, 0] };
+        let stride = [if s.kh == 1 { 1 } else { stride }, stride];
         Conv2d {
             w,
             b,
@@ -91,8 +119,8 @@ impl Conv2d {
         x.conv2d(
             &self.w,
             self.b.as_ref(),
-            [self.stride, self.stride],
-            [self.padding, self.padding],
+            self.stride,
+            self.padding,
             [1, 1],
             1,
         )

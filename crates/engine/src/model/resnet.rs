@@ -6,7 +6,7 @@ use tch::nn::{BatchNorm, ModuleT, Path};
 use tch::Tensor;
 
 use super::init::Init;
-use super::layers::{batch_norm, Conv2d, ConvInit, Linear};
+use super::layers::{batch_norm, Conv2d, ConvInit, ConvShape, Linear};
 use super::{Mode, Network, Output, Shape};
 
 /// Shortcut of a block that changes width or resolution: subsample, BN (input channels), pad.
@@ -27,21 +27,27 @@ struct Block {
 }
 
 impl Block {
-    fn new(p: &Path, c_in: i64, c_out: i64, stride: i64, init: &mut Init) -> Block {
+    fn new(p: &Path, c_in: i64, c_out: i64, stride: i64, kh: i64, init: &mut Init) -> Block {
+        let shape = |c_in, c_out| ConvShape {
+            c_in,
+            c_out,
+            kh,
+            kw: 3,
+        };
         let conv1 = Conv2d::new(
             &(p / "conv1"),
-            (c_in, c_out, 3),
+            shape(c_in, c_out),
             stride,
-            1,
+            true,
             ConvInit::KaimingFanOut,
             init,
         );
         let bn1 = batch_norm(&(p / "bn1"), c_out, 1.0);
         let conv2 = Conv2d::new(
             &(p / "conv2"),
-            (c_out, c_out, 3),
+            shape(c_out, c_out),
             1,
-            1,
+            true,
             ConvInit::KaimingFanOut,
             init,
         );
@@ -67,7 +73,8 @@ impl Block {
             None => x.shallow_clone(),
             Some(d) => {
                 let sub = if d.stride > 1 {
-                    x.slice(2, 0, None, d.stride).slice(3, 0, None, d.stride)
+                    let sh = if x.size()[2] == 1 { 1 } else { d.stride };
+                    x.slice(2, 0, None, sh).slice(3, 0, None, d.stride)
                 } else {
                     x.shallow_clone()
                 };
@@ -100,14 +107,17 @@ impl ResNet {
             .iter()
             .map(|w: &f64| ((w * width).round() as i64).max(1))
             .collect();
-        let conv1 = Conv2d::new(
-            &(p / "conv1"),
-            (s.channels as i64, widths[0], 3),
-            1,
-            1,
-            ConvInit::KaimingFanOut,
-            init,
-        );
+        // 1-D signals (height 1) get 1x3 kernels: a 3x3 kernel's outer rows would only ever see
+        // padding, leaving two thirds of each kernel without effect (and a bit flip there
+        // without consequence).
+        let kh = if s.height == 1 { 1 } else { 3 };
+        let stem = ConvShape {
+            c_in: s.channels as i64,
+            c_out: widths[0],
+            kh,
+            kw: 3,
+        };
+        let conv1 = Conv2d::new(&(p / "conv1"), stem, 1, true, ConvInit::KaimingFanOut, init);
         let bn1 = batch_norm(&(p / "bn1"), widths[0], 1.0);
         let mut blocks = Vec::new();
         let mut c_in = widths[0];
@@ -115,7 +125,7 @@ impl ResNet {
             for i in 0..n {
                 let stride = if stage > 0 && i == 0 { 2 } else { 1 };
                 let bp = p / format!("layer{}", stage + 1) / i;
-                blocks.push(Block::new(&bp, c_in, c_out, stride, init));
+                blocks.push(Block::new(&bp, c_in, c_out, stride, kh, init));
                 c_in = c_out;
             }
         }

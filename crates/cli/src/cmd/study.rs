@@ -1,0 +1,185 @@
+//! `runvar study`: plan, train what is missing on a worker pool, analyse, report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use runvar_core::spec::RunSpec;
+use runvar_core::study::{self, Condition, StudySpec, DEFAULT_PRESET, DEFAULT_REPLICAS};
+use runvar_engine::{data, pool};
+
+use crate::args::StudyArgs;
+use crate::progress::StudyProgress;
+use crate::Outcome;
+
+/// The study the arguments describe, validated.
+fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
+    let mut study = match &a.spec {
+        Some(path) => StudySpec::from_toml_str(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?,
+            path,
+        )?,
+        None => {
+            let run = RunSpec::from_preset(a.preset.as_deref().unwrap_or(DEFAULT_PRESET))?;
+            StudySpec::new(run, DEFAULT_REPLICAS)
+        }
+    };
+    if let Some(dir) = &a.data_dir {
+        study.run.data.dir = Some(dir.clone());
+    }
+    if let Some(e) = a.epochs {
+        study.run.train.epochs = e;
+    }
+    study.run.threads = a.threads.unwrap_or(if study.run.threads == 0 {
+        1
+    } else {
+        study.run.threads
+    });
+    if let Some(n) = a.replicas {
+        study.replicas = n;
+    }
+    if let Some(names) = &a.conditions {
+        study.conditions = names
+            .iter()
+            .map(|n| Condition::parse(n, &study.run))
+            .collect::<Result<_, _>>()?;
+    }
+    study.validate()?;
+    Ok(study)
+}
+
+fn default_dir(study: &StudySpec) -> PathBuf {
+    let name = study.run.preset.clone().unwrap_or_else(|| "custom".into());
+    PathBuf::from("runs").join(format!("study-{name}"))
+}
+
+/// Keys (dotted) whose values differ between two JSON values.
+fn differences(a: &serde_json::Value, b: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<_> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let null = serde_json::Value::Null;
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                differences(
+                    x.get(k).unwrap_or(&null),
+                    y.get(k).unwrap_or(&null),
+                    &path,
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(format!("{prefix}: {a} -> {b}")),
+        _ => {}
+    }
+}
+
+/// Create the study directory with its `study.json`, or check that an existing one holds the
+/// same study.
+fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
+    if let Some(existing) = StudySpec::load(dir)? {
+        if existing != *study {
+            let mut diff = Vec::new();
+            differences(
+                &serde_json::to_value(&existing)?,
+                &serde_json::to_value(study)?,
+                "",
+                &mut diff,
+            );
+            bail!(
+                "{}: holds a study with a different spec ({}); results would mix. Use --out for a \
+                 new study directory, or remove this one",
+                dir.display(),
+                diff.join("; ")
+            );
+        }
+        return Ok(());
+    }
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        bail!(
+            "{}: exists and is not a study directory (no study.json); choose another --out",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let tmp = dir.join(".study.json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(study)? + "\n")
+        .and_then(|_| std::fs::rename(&tmp, dir.join("study.json")))
+        .with_context(|| format!("{}: cannot write study.json", dir.display()))?;
+    Ok(())
+}
+
+/// Run `runvar study`.
+pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
+    let study = study_from_args(&a)?;
+    let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
+    open_dir(&dir, &study)?;
+    for stale in study::stale_temporaries(&dir) {
+        std::fs::remove_dir_all(&stale)
+            .with_context(|| format!("{}: cannot remove", stale.display()))?;
+    }
+    let planned = study::plan(&study, &dir);
+    let todo: Vec<_> = planned.iter().filter(|r| !r.is_done()).collect();
+    for r in &todo {
+        if r.dir.exists() {
+            // Not ours to keep: our writer only ever renames finished directories into place.
+            std::fs::remove_dir_all(&r.dir)
+                .with_context(|| format!("{}: cannot remove", r.dir.display()))?;
+        }
+    }
+    let mut failures = Vec::new();
+    if !todo.is_empty() {
+        let prepared = data::prepare(&study.run).context("loading the dataset")?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = a
+            .workers
+            .unwrap_or((cores / study.run.threads.max(1)).max(1));
+        let names: Vec<&str> = study.conditions.iter().map(|c| c.name.as_str()).collect();
+        let mut done = vec![0usize; names.len()];
+        for r in planned.iter().filter(|r| r.is_done()) {
+            done[r.condition] += 1;
+        }
+        let mut progress =
+            StudyProgress::new(a.quiet || a.json, &names, &done, study.replicas, todo.len());
+        if !a.quiet && !a.json {
+            eprintln!(
+                "runvar: {} runs to train ({} finished already) in {}, {} at a time",
+                todo.len(),
+                planned.len() - todo.len(),
+                dir.display(),
+                workers
+            );
+        }
+        pool::run_all(&todo, &prepared, workers, |event| match event {
+            pool::PoolEvent::Finished { index, .. } => progress.finished(todo[index].condition),
+            pool::PoolEvent::Failed { index, error } => {
+                progress.failed();
+                failures.push(format!("{}: {error}", todo[index].dir.display()));
+            }
+        });
+        progress.finish();
+    }
+    let report = study::build_report(&dir, &study)?;
+    study::write_report(&dir, &report)?;
+    let mut stdout = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", runvar_core::report::render_table(&report))?;
+        writeln!(stdout, "\nreport: {}", dir.join("report.html").display())?;
+    }
+    for f in &failures {
+        eprintln!("runvar: run failed: {f}");
+    }
+    Ok(if failures.is_empty() {
+        Outcome::Done
+    } else {
+        Outcome::SomeFailed
+    })
+}

@@ -1,0 +1,224 @@
+//! `runvar study` and `runvar report`: the protocol end to end, resume after a kill, refusal
+//! of a changed spec.
+
+mod util;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use util::{fails, ok, runvar};
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+fn row<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    r["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no row {name}"))
+}
+
+/// A small study: digits-mlp for 2 epochs, 3 replicas.
+const SMALL: &[&str] = &[
+    "study",
+    "--preset",
+    "digits-mlp",
+    "--epochs",
+    "2",
+    "--replicas",
+    "3",
+    "--conditions",
+    "control,init,dropout,bit_flip,all",
+    "--quiet",
+];
+
+#[test]
+fn control_row_is_exact_and_reports_are_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = SMALL.to_vec();
+    args.extend(["--out", "s"]);
+    let out = ok(runvar(tmp.path(), &args));
+    assert!(out.contains("control") && out.contains("bit_flip"), "{out}");
+    let dir = tmp.path().join("s");
+    for f in ["study.json", "report.json", "report.md", "report.html"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let r = report(&dir);
+    let c = row(&r, "control");
+    assert_eq!(c["n"], 3);
+    for (key, want) in [
+        ("acc_sd", 0.0),
+        ("ce_sd", 0.0),
+        ("disagreement", 0.0),
+        ("correlation", 1.0),
+        ("ensemble_gain", 0.0),
+        ("ensemble_gain_ce", 0.0),
+    ] {
+        assert_eq!(c[key].as_f64().unwrap(), want, "control {key}");
+    }
+    let init = row(&r, "init");
+    assert!(
+        init["disagreement"].as_f64().unwrap() > 0.0,
+        "init seeds differ"
+    );
+    assert!(init["correlation"].as_f64().unwrap() < 1.0);
+    let notes = r["notes"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("bit-identical")),
+        "{notes:?}"
+    );
+    // Each condition's runs are stored under runs/<condition>/<replica>.
+    assert!(dir.join("runs/dropout/0002/DONE").is_file());
+
+    // `runvar report` rebuilds the same numbers from the stored runs.
+    fs::remove_file(dir.join("report.json")).unwrap();
+    ok(runvar(tmp.path(), &["report", "s"]));
+    assert_eq!(report(&dir)["conditions"], r["conditions"]);
+
+    // The same study again trains nothing and gives the same report.
+    let again = ok(runvar(tmp.path(), &args));
+    assert_eq!(report(&dir)["conditions"], r["conditions"], "{again}");
+
+    // A changed spec on the same directory is refused, naming what changed.
+    let mut changed = args.clone();
+    changed[6] = "4";
+    fails(
+        runvar(tmp.path(), &changed),
+        &["different spec", "replicas: 3 -> 4"],
+    );
+}
+
+fn logits_bits(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for cond in fs::read_dir(dir.join("runs")).unwrap() {
+        let cond = cond.unwrap().path();
+        for run in fs::read_dir(&cond).unwrap() {
+            let run = run.unwrap().path();
+            let name = format!(
+                "{}/{}",
+                cond.file_name().unwrap().to_string_lossy(),
+                run.file_name().unwrap().to_string_lossy()
+            );
+            out.push((name, fs::read(run.join("logits.npy")).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn count_done(dir: &Path) -> usize {
+    let Ok(conds) = fs::read_dir(dir.join("runs")) else {
+        return 0;
+    };
+    conds
+        .flatten()
+        .flat_map(|c| fs::read_dir(c.path()).into_iter().flatten().flatten())
+        .filter(|r| r.path().join("DONE").is_file())
+        .count()
+}
+
+#[test]
+fn killed_study_resumes_to_the_same_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args: Vec<&str> = [
+        "study",
+        "--preset",
+        "digits-cnn",
+        "--epochs",
+        "2",
+        "--replicas",
+        "4",
+        "--conditions",
+        "control,init,augment",
+        "--quiet",
+        "--workers",
+        "2",
+    ]
+    .to_vec();
+
+    // Reference: uninterrupted.
+    let mut full = args.clone();
+    full.extend(["--out", "full"]);
+    ok(runvar(tmp.path(), &full));
+
+    // Interrupted: kill the process once a few runs are finished, then run it again.
+    let mut part = args.clone();
+    part.extend(["--out", "part"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runvar"))
+        .args(&part)
+        .current_dir(tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = tmp.path().join("part");
+    let start = Instant::now();
+    while count_done(&dir) < 3 && start.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let finished = count_done(&dir);
+    assert!(
+        (3..12).contains(&finished),
+        "killed after {finished} of 12 runs"
+    );
+    let out = ok(runvar(tmp.path(), &part));
+    assert!(out.contains("augment"), "{out}");
+    assert_eq!(count_done(&dir), 12);
+    assert_eq!(
+        logits_bits(&dir),
+        logits_bits(&tmp.path().join("full")),
+        "resumed runs differ"
+    );
+    assert_eq!(
+        report(&dir)["conditions"],
+        report(&tmp.path().join("full"))["conditions"]
+    );
+}
+
+#[test]
+fn bad_study_arguments_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    fails(
+        runvar(
+            tmp.path(),
+            &["study", "--conditions", "init+cudnn", "--out", "x"],
+        ),
+        &["cudnn", "conditions"],
+    );
+    fails(
+        runvar(
+            tmp.path(),
+            &[
+                "study",
+                "--preset",
+                "mnist-mlp",
+                "--conditions",
+                "dropout",
+                "--out",
+                "x",
+            ],
+        ),
+        &["no dropout"],
+    );
+    fails(
+        runvar(tmp.path(), &["study", "--replicas", "1", "--out", "x"]),
+        &["replicas", "at least 2"],
+    );
+    fails(
+        runvar(tmp.path(), &["report", "nowhere"]),
+        &["nowhere", "study.json"],
+    );
+    assert!(
+        !tmp.path().join("x").exists(),
+        "nothing written for a refused study"
+    );
+}

@@ -1,0 +1,96 @@
+//! Conditions: which sources vary across a condition's replicas.
+
+use serde::{Deserialize, Serialize};
+
+use crate::seed::Source;
+use crate::spec::{BitFlipSpec, RunSpec, SpecError};
+
+/// A named set of varied sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The name as given: `control`, `all`, or sources joined by `+`.
+    pub name: String,
+    /// The varied sources, sorted; empty for the control.
+    pub sources: Vec<Source>,
+}
+
+/// The sources `all` varies: every training source (not the bit-flip probe).
+pub const ALL_SOURCES: [Source; 5] = [
+    Source::Init,
+    Source::Shuffle,
+    Source::Augment,
+    Source::Dropout,
+    Source::LowLevel,
+];
+
+impl Condition {
+    /// Parse `control`, `all`, or `source[+source...]` (`init`, `shuffle`, `augment`, `dropout`,
+    /// `low_level`, `bit_flip`). `run` is used to refuse sources it cannot vary.
+    ///
+    /// # Errors
+    /// [`SpecError::Invalid`] for an unknown source, or dropout/augment on a run without them.
+    pub fn parse(text: &str, run: &RunSpec) -> Result<Condition, SpecError> {
+        let invalid = |message: String| SpecError::Invalid {
+            field: "conditions".into(),
+            message,
+        };
+        let name = text.trim().replace('-', "_");
+        let mut sources: Vec<Source> = match name.as_str() {
+            "control" => Vec::new(),
+            "all" => ALL_SOURCES
+                .into_iter()
+                .filter(|s| match s {
+                    Source::Dropout => run.model.has_dropout(),
+                    Source::Augment => run.data.augment.is_active(),
+                    _ => true,
+                })
+                .collect(),
+            _ => name
+                .split('+')
+                .map(|part| {
+                    Source::parse(part).ok_or_else(|| {
+                        invalid(format!(
+                            "unknown source `{part}` in `{text}`; sources are init, shuffle, \
+                             augment, dropout, low_level, bit_flip (or control, all)"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        sources.sort();
+        sources.dedup();
+        if sources.contains(&Source::Dropout) && !run.model.has_dropout() {
+            return Err(invalid(format!(
+                "`{text}` varies dropout, but this model has no dropout"
+            )));
+        }
+        if sources.contains(&Source::Augment) && !run.data.augment.is_active() {
+            return Err(invalid(format!(
+                "`{text}` varies augmentation, but this run has none (data.augment)"
+            )));
+        }
+        Ok(Condition { name, sources })
+    }
+
+    /// The run of replica `i`: seed `i` for each varied source, `fixed` for the others;
+    /// low-level on only if varied; a bit flip only if varied.
+    pub fn replica(&self, base: &RunSpec, i: u64, fixed: u64) -> RunSpec {
+        let mut run = base.clone();
+        let seed = |s: Source| if self.sources.contains(&s) { i } else { fixed };
+        run.seeds.init = seed(Source::Init);
+        run.seeds.shuffle = seed(Source::Shuffle);
+        run.seeds.augment = seed(Source::Augment);
+        run.seeds.dropout = seed(Source::Dropout);
+        run.seeds.low_level = seed(Source::LowLevel);
+        run.low_level = self.sources.contains(&Source::LowLevel);
+        run.bit_flip = self
+            .sources
+            .contains(&Source::BitFlip)
+            .then(|| BitFlipSpec {
+                seed: i,
+                param: base.bit_flip.as_ref().and_then(|b| b.param.clone()),
+            });
+        run
+    }
+}

@@ -1,0 +1,209 @@
+//! Studies: the paper's protocol (PROTOCOL.md section 2) as N replicas per condition.
+//!
+//! A condition names the sources it varies (`init`, `init+shuffle`, `all`, `control`,
+//! `bit_flip`). Replica i of a condition uses seed i for each varied source and the study's
+//! fixed seed for every other source, with low-level nondeterminism on only where the condition
+//! varies it. [`plan`] turns a [`StudySpec`] into run specs and finds what is left to do.
+
+mod condition;
+mod plan;
+mod report;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use condition::Condition;
+pub use plan::{plan, stale_temporaries, PlannedRun};
+pub use report::{build_report, write_report, CKA_ESTIMATOR};
+
+use crate::spec::{RunSpec, SpecError};
+
+/// Everything that determines a study's results. Stored as `study.json` in the study
+/// directory; a different spec on an existing directory is refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudySpec {
+    /// The run every replica starts from (its seeds are replaced per condition and replica).
+    pub run: RunSpec,
+    /// Replicas per condition (N).
+    pub replicas: usize,
+    /// The conditions, in report order.
+    pub conditions: Vec<Condition>,
+    /// Seed of every source a condition does not vary.
+    #[serde(default)]
+    pub fixed_seed: u64,
+    /// Bootstrap resamples for errors and intervals.
+    #[serde(default = "default_bootstrap")]
+    pub bootstrap: usize,
+}
+
+fn default_bootstrap() -> usize {
+    10_000
+}
+
+/// The preset of `runvar study` with no arguments.
+pub const DEFAULT_PRESET: &str = "mnist1d-mlp";
+
+/// Replicas per condition by default.
+pub const DEFAULT_REPLICAS: usize = 24;
+
+impl StudySpec {
+    /// The default conditions for `run`: control, each source alone (dropout only when the model
+    /// has dropout, augment only when the data is augmented), init+shuffle, all, and bit flip.
+    pub fn default_conditions(run: &RunSpec) -> Vec<Condition> {
+        let mut names = vec!["control", "init", "shuffle"];
+        if run.data.augment.is_active() {
+            names.push("augment");
+        }
+        if run.model.has_dropout() {
+            names.push("dropout");
+        }
+        names.extend(["low_level", "init+shuffle", "all", "bit_flip"]);
+        names
+            .into_iter()
+            .map(|n| Condition::parse(n, run).expect("default conditions parse"))
+            .collect()
+    }
+
+    /// A study of `run` with the default conditions and `replicas` replicas.
+    pub fn new(run: RunSpec, replicas: usize) -> StudySpec {
+        let conditions = StudySpec::default_conditions(&run);
+        StudySpec {
+            run,
+            replicas,
+            conditions,
+            fixed_seed: 0,
+            bootstrap: default_bootstrap(),
+        }
+    }
+
+    /// Check the spec.
+    ///
+    /// # Errors
+    /// [`SpecError::Invalid`] naming the field.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        self.run.validate()?;
+        let invalid = |field: &str, message: String| SpecError::Invalid {
+            field: field.into(),
+            message,
+        };
+        if self.replicas < 2 {
+            return Err(invalid(
+                "replicas",
+                format!(
+                    "must be at least 2: pairwise metrics need two runs (got {})",
+                    self.replicas
+                ),
+            ));
+        }
+        if self.conditions.is_empty() {
+            return Err(invalid(
+                "conditions",
+                "must name at least one condition".into(),
+            ));
+        }
+        for (i, c) in self.conditions.iter().enumerate() {
+            if self.conditions[..i].iter().any(|d| d.name == c.name) {
+                return Err(invalid(
+                    "conditions",
+                    format!("`{}` is listed twice", c.name),
+                ));
+            }
+        }
+        if self.bootstrap < 100 {
+            return Err(invalid(
+                "bootstrap",
+                format!("must be at least 100 resamples (got {})", self.bootstrap),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Parse a study file (TOML): `replicas`, `conditions` (names such as `"init+shuffle"`),
+    /// `fixed_seed`, `bootstrap`, and a `[run]` table with the keys of a run spec (it may say
+    /// `preset = "NAME"`). Missing `replicas` and `conditions` take the defaults.
+    ///
+    /// # Errors
+    /// [`SpecError`] naming the file and the key.
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<StudySpec, SpecError> {
+        let parse_err = |message: String| SpecError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| parse_err(e.to_string()))?;
+        let run = match table.remove("run") {
+            Some(toml::Value::Table(t)) => {
+                RunSpec::from_toml_str(&toml::to_string(&t).expect("a table serializes"), path)?
+            }
+            Some(_) => return Err(parse_err("`run` must be a table ([run])".into())),
+            None => RunSpec::from_preset(DEFAULT_PRESET)?,
+        };
+        let int = |table: &mut toml::Table, key: &str| -> Result<Option<u64>, SpecError> {
+            match table.remove(key) {
+                None => Ok(None),
+                Some(toml::Value::Integer(v)) if v >= 0 => Ok(Some(v as u64)),
+                Some(other) => Err(parse_err(format!(
+                    "`{key}` must be a non-negative integer, found {other}"
+                ))),
+            }
+        };
+        let replicas = int(&mut table, "replicas")?.map_or(DEFAULT_REPLICAS, |v| v as usize);
+        let fixed_seed = int(&mut table, "fixed_seed")?.unwrap_or(0);
+        let bootstrap = int(&mut table, "bootstrap")?.map_or(default_bootstrap(), |v| v as usize);
+        let conditions = match table.remove("conditions") {
+            None => StudySpec::default_conditions(&run),
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    toml::Value::String(s) => Condition::parse(s, &run),
+                    other => Err(parse_err(format!(
+                        "`conditions` must list names, found {other}"
+                    ))),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(parse_err(format!(
+                    "`conditions` must be a list of names, found {other}"
+                )))
+            }
+        };
+        if let Some(key) = table.keys().next() {
+            return Err(parse_err(format!(
+                "unknown key `{key}`; a study file has replicas, conditions, fixed_seed, bootstrap and [run]"
+            )));
+        }
+        let spec = StudySpec {
+            run,
+            replicas,
+            conditions,
+            fixed_seed,
+            bootstrap,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Read `study.json` from a study directory, if there is one.
+    ///
+    /// # Errors
+    /// [`SpecError::Io`] or [`SpecError::Parse`] naming the file.
+    pub fn load(dir: &Path) -> Result<Option<StudySpec>, SpecError> {
+        let path = dir.join("study.json");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| SpecError::Parse {
+                path,
+                message: e.to_string(),
+            })
+    }
+}

@@ -1,0 +1,218 @@
+//! Build and write a study's report from its stored runs.
+
+use std::path::Path;
+
+use crate::analysis::{
+    analyze_condition, check_runs, fill_sd_ratios, load_run_dir, AnalysisError, RunOutputs,
+};
+use crate::metrics::HsicEstimator;
+use crate::report::{render_html, render_markdown, ConditionReport, StudyReport};
+use crate::seed::Source;
+use crate::stats::Bootstrap;
+use crate::store::{RunRecord, SpecRecord};
+
+use super::{plan, StudySpec};
+
+/// The CKA estimator the report's table shows. Test sets here are small (449 to 10,000
+/// examples) next to feature widths up to 256, where the biased estimator is inflated.
+pub const CKA_ESTIMATOR: HsicEstimator = HsicEstimator::Unbiased;
+
+fn describe(study: &StudySpec) -> String {
+    let r = &study.run;
+    let model = match &r.model {
+        crate::spec::ModelSpec::Linear => "linear".to_string(),
+        crate::spec::ModelSpec::Mlp { hidden, dropout } => format!(
+            "MLP {:?}{}",
+            hidden,
+            if *dropout > 0.0 {
+                format!(" dropout {dropout}")
+            } else {
+                String::new()
+            }
+        ),
+        crate::spec::ModelSpec::Cnn { .. } => "CNN".to_string(),
+        crate::spec::ModelSpec::Resnet { depth, width } => format!("ResNet-{depth} x{width}"),
+    };
+    format!(
+        "{}{}: {model}, {} epochs, batch {}, lr {}, {} replicas per condition, {} thread(s) per run",
+        r.data.dataset.name(),
+        r.preset.as_ref().map(|p| format!(" (preset {p})")).unwrap_or_default(),
+        r.train.epochs,
+        r.train.batch_size,
+        r.train.lr,
+        study.replicas,
+        r.threads
+    )
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+/// Findings in sentences: the control's bit-identity, sources whose spread differs from `all`,
+/// and how much of `all` a bit flip reproduces.
+fn notes(
+    rows: &[ConditionReport],
+    control_hashes: Option<(usize, usize)>,
+    missing: &[String],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some((distinct, n)) = control_hashes {
+        notes.push(if distinct == 1 {
+            format!("control: all {n} runs are bit-identical (one parameter hash): training is deterministic with every seed fixed")
+        } else {
+            format!("control: {n} runs gave {distinct} different parameter hashes: training is NOT deterministic here; every other row is suspect")
+        });
+    }
+    let all = rows.iter().find(|r| r.name == "all");
+    for r in rows {
+        if let (Some(ratio), Some(ci)) = (r.acc_sd_ratio_to_all, r.acc_sd_ratio_ci) {
+            if r.name != "all" && r.name != "control" && (ci.hi < 1.0 || ci.lo > 1.0) {
+                notes.push(format!(
+                    "{}: accuracy SD is {:.2}x that of all sources (95% CI {:.2} to {:.2}, excluding 1)",
+                    r.name, ratio, ci.lo, ci.hi
+                ));
+            }
+        }
+    }
+    if let (Some(all), Some(flip)) = (all, rows.iter().find(|r| r.name == "bit_flip")) {
+        if all.disagreement > 0.0 {
+            notes.push(format!(
+                "bit_flip: a one-ULP change of one initial weight gives {:.0}% of the disagreement of all sources together ({:.2}% vs {:.2}%)",
+                100.0 * flip.disagreement / all.disagreement,
+                flip.disagreement,
+                all.disagreement
+            ));
+        }
+    }
+    let varied: Vec<&ConditionReport> = rows.iter().filter(|r| r.name != "control").collect();
+    if varied.len() >= 2 {
+        let (lo, hi) = varied.iter().fold((f64::MAX, f64::MIN), |(lo, hi), r| {
+            (lo.min(r.acc_sd), hi.max(r.acc_sd))
+        });
+        notes.push(format!(
+            "accuracy SD ranges from {lo:.3} to {hi:.3} points across the {} varied conditions",
+            varied.len()
+        ));
+    }
+    for m in missing {
+        notes.push(m.clone());
+    }
+    notes
+}
+
+/// Analyse every condition of the study in `dir` from its finished runs.
+///
+/// Conditions with fewer than 2 finished runs are left out, with a note.
+///
+/// # Errors
+/// [`AnalysisError`] naming the file or condition at fault.
+pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, AnalysisError> {
+    let boot = Bootstrap {
+        resamples: study.bootstrap,
+        ..Bootstrap::default()
+    };
+    let runs = plan(study, dir);
+    let mut rows = Vec::new();
+    let mut missing = Vec::new();
+    let mut control_hashes = None;
+    let mut environment = String::new();
+    for (c, cond) in study.conditions.iter().enumerate() {
+        let done: Vec<_> = runs
+            .iter()
+            .filter(|r| r.condition == c && r.is_done())
+            .collect();
+        if done.len() < study.replicas {
+            missing.push(format!(
+                "{}: {} of {} runs finished; the row uses those (rerun the study to finish it)",
+                cond.name,
+                done.len(),
+                study.replicas
+            ));
+        }
+        if done.len() < 2 {
+            continue;
+        }
+        let mut outputs: Vec<RunOutputs> = Vec::new();
+        let mut labels = Vec::new();
+        for r in &done {
+            let (o, l) = load_run_dir(&r.dir)?;
+            outputs.push(o);
+            labels = l;
+        }
+        check_runs(&outputs, &labels, &done[0].dir.join("labels.npy"))?;
+        if cond.sources.is_empty() {
+            let hashes: std::collections::BTreeSet<String> = done
+                .iter()
+                .filter_map(|r| read_json::<RunRecord>(&r.dir.join("record.json")))
+                .map(|rec| rec.param_hash)
+                .collect();
+            control_hashes = Some((hashes.len(), done.len()));
+        }
+        if environment.is_empty() {
+            if let Some(s) = read_json::<SpecRecord>(&done[0].dir.join("spec.json")) {
+                let e = s.environment;
+                environment = format!(
+                    "runvar {}, libtorch {}, {} thread(s) per run, {}, {} ({})",
+                    e.runvar_version, e.libtorch_version, e.threads, e.device, e.cpu, e.os
+                );
+            }
+        }
+        let sources = cond
+            .sources
+            .iter()
+            .map(|s: &Source| s.name().to_string())
+            .collect();
+        rows.push(analyze_condition(
+            &cond.name,
+            sources,
+            &outputs,
+            &labels,
+            &boot,
+            CKA_ESTIMATOR,
+        )?);
+    }
+    fill_sd_ratios(&mut rows, "all", &boot);
+    Ok(StudyReport {
+        title: format!(
+            "runvar study: {}",
+            study
+                .run
+                .preset
+                .clone()
+                .unwrap_or_else(|| study.run.data.dataset.name().to_string())
+        ),
+        task: describe(study),
+        replicas: study.replicas,
+        cka_estimator: match CKA_ESTIMATOR {
+            HsicEstimator::Unbiased => "unbiased".into(),
+            HsicEstimator::Biased => "biased".into(),
+        },
+        confidence: boot.level,
+        notes: notes(&rows, control_hashes, &missing),
+        conditions: rows,
+        environment,
+    })
+}
+
+/// Write `report.json`, `report.md` and `report.html` into `dir` (each via a temporary file
+/// and a rename).
+///
+/// # Errors
+/// The I/O error, with the file in its message.
+pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
+    let json = serde_json::to_string_pretty(report).expect("reports serialize") + "\n";
+    for (name, text) in [
+        ("report.json", json),
+        ("report.md", render_markdown(report)),
+        ("report.html", render_html(report)),
+    ] {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, dir.join(name)))
+            .map_err(|e| {
+                std::io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display()))
+            })?;
+    }
+    Ok(())
+}
