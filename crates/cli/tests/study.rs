@@ -222,3 +222,60 @@ fn bad_study_arguments_are_named() {
         "nothing written for a refused study"
     );
 }
+
+/// `runvar study` with no arguments, exactly as `make run` runs it: the default task, every
+/// condition, 24 replicas (a few minutes on 2 cores). The control row must be exact and the
+/// one-ULP flip must visibly change runs on this unstable task.
+#[test]
+fn default_study_with_no_arguments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ok(runvar(tmp.path(), &["study"]));
+    assert!(
+        out.contains("report: runs/study-mnist1d-mlp/report.html"),
+        "{out}"
+    );
+    let r = report(&tmp.path().join("runs/study-mnist1d-mlp"));
+    let names: Vec<_> = r["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "control",
+            "init",
+            "shuffle",
+            "augment",
+            "dropout",
+            "low_level",
+            "init+shuffle",
+            "all",
+            "bit_flip"
+        ]
+    );
+    let c = row(&r, "control");
+    assert_eq!(c["n"], 24);
+    assert_eq!(
+        [
+            &c["acc_sd"],
+            &c["ce_sd"],
+            &c["disagreement"],
+            &c["correlation"],
+            &c["ensemble_gain"]
+        ]
+        .map(|v| v.as_f64().unwrap()),
+        [0.0, 0.0, 0.0, 1.0, 0.0]
+    );
+    let mean_acc = row(&r, "all")["mean_acc"].as_f64().unwrap();
+    assert!(
+        (60.0..90.0).contains(&mean_acc),
+        "non-trivial accuracy: {mean_acc}"
+    );
+    // Instability: twins differing by one ULP disagree on a sizeable share of examples
+    // (about 12% seen, against about 18% for independent seeds).
+    let flip = row(&r, "bit_flip")["disagreement"].as_f64().unwrap();
+    let all = row(&r, "all")["disagreement"].as_f64().unwrap();
+    assert!(flip > 0.3 * all, "bit flip {flip}% vs all {all}%");
+}
