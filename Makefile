@@ -5,7 +5,7 @@ export LIBTORCH
 CARGO ?= cargo
 STAMP := $(LIBTORCH)/.runvar-libtorch-2.11.0
 
-.PHONY: setup build run test lint bench parity clean-runs
+.PHONY: setup build run test lint bench bench-analysis parity
 
 ## setup: fetch libtorch 2.11.0 from PyPI into ./libtorch (once)
 setup: $(STAMP)
@@ -33,6 +33,10 @@ lint: setup
 bench: build
 	scripts/torch-venv.sh >/dev/null
 	.venv-torch/bin/python scripts/bench.py
+
+## bench-analysis: pairwise metrics of N = 1000 runs of 10,000 x 10 logits; CKA of 100 runs
+bench-analysis: setup
+	$(CARGO) test --release -p runvar-core --lib -- --ignored --nocapture --test-threads=1 bench_
 
 ## parity: mean accuracy of mnist-mlp over 5 seeds, runvar vs PyTorch
 parity: build

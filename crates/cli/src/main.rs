@@ -4,6 +4,7 @@
 
 mod args;
 mod cmd;
+mod output;
 mod progress;
 
 use std::process::ExitCode;

@@ -1,7 +1,5 @@
 //! `runvar report`: rebuild a study's report from its stored runs.
 
-use std::io::Write;
-
 use anyhow::Context;
 use runvar_core::study::{self, StudySpec};
 
@@ -18,13 +16,6 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Outcome> {
     })?;
     let report = study::build_report(&a.dir, &study)?;
     study::write_report(&a.dir, &report)?;
-    let mut stdout = std::io::stdout().lock();
-    if a.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", runvar_core::report::render_table(&report))?;
-        writeln!(stdout, "\nreport: {}", a.dir.join("report.html").display())?;
-    }
+    crate::output::print_report(&report, &a.dir, a.json)?;
     Ok(Outcome::Done)
 }

@@ -1,6 +1,5 @@
 //! `runvar study`: plan, train what is missing on a worker pool, analyse, report.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -166,14 +165,7 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
     }
     let report = study::build_report(&dir, &study)?;
     study::write_report(&dir, &report)?;
-    let mut stdout = std::io::stdout().lock();
-    if a.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", runvar_core::report::render_table(&report))?;
-        writeln!(stdout, "\nreport: {}", dir.join("report.html").display())?;
-    }
+    crate::output::print_report(&report, &dir, a.json)?;
     for f in &failures {
         eprintln!("runvar: run failed: {f}");
     }

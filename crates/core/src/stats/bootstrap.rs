@@ -7,7 +7,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
-use super::{percentile_sorted, population_sd, sd_unchecked, Interval};
+use super::{check_values, percentile_sorted, population_sd, sd_unchecked, Interval};
 use crate::metrics::MetricsError;
 
 /// Resamples in the paper's bootstrap (PROTOCOL.md section 3).
@@ -99,7 +99,7 @@ pub fn bootstrap_statistic(
     mut statistic: impl FnMut(&[f64]) -> f64,
 ) -> Result<BootstrapEstimate, MetricsError> {
     cfg.validate()?;
-    check(values, "bootstrap values")?;
+    check_values(values, "bootstrap values")?;
     let estimate = statistic(values);
     let mut rng = ChaCha20Rng::seed_from_u64(cfg.seed);
     let mut buf = vec![0.0; values.len()];
@@ -167,8 +167,8 @@ pub fn bootstrap_sd(values: &[f64], cfg: &Bootstrap) -> Result<BootstrapEstimate
 /// ```
 pub fn sd_ratio(a: &[f64], b: &[f64], cfg: &Bootstrap) -> Result<BootstrapEstimate, MetricsError> {
     cfg.validate()?;
-    check(a, "SD ratio numerator values")?;
-    check(b, "SD ratio denominator values")?;
+    check_values(a, "SD ratio numerator values")?;
+    check_values(b, "SD ratio denominator values")?;
     let (sa, sb) = (population_sd(a)?, population_sd(b)?);
     if sb == 0.0 {
         return Err(MetricsError::Undefined {
@@ -190,20 +190,6 @@ pub fn sd_ratio(a: &[f64], b: &[f64], cfg: &Bootstrap) -> Result<BootstrapEstima
         })
         .collect();
     summarize(sa / sb, replicates, cfg, "SD ratio")
-}
-
-fn check(values: &[f64], what: &'static str) -> Result<(), MetricsError> {
-    if values.is_empty() {
-        return Err(MetricsError::Empty { what });
-    }
-    match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(MetricsError::NonFiniteValue {
-            what,
-            index,
-            value: values[index],
-        }),
-        None => Ok(()),
-    }
 }
 
 pub(super) fn summarize(

@@ -111,7 +111,7 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
-fn check_values(values: &[f64], what: &'static str) -> Result<(), MetricsError> {
+pub(crate) fn check_values(values: &[f64], what: &'static str) -> Result<(), MetricsError> {
     if values.is_empty() {
         return Err(MetricsError::Empty { what });
     }
