@@ -238,23 +238,32 @@ pub fn analyze_condition(
     let (spearman, spearman_ci) = pair_stat(&m.spearman, boot, 1.0);
     let (ensemble_gain, ensemble_gain_ci) = pair_stat(&m.ensemble.accuracy, boot, 100.0);
     let (ensemble_gain_ce, ensemble_gain_ce_ci) = pair_stat(&m.ensemble.cross_entropy, boot, 1.0);
-    let (cka_mean, cka_ci) = match runs
+    let (cka_mean, cka_ci, cka_other) = match runs
         .iter()
         .map(|r| r.features.as_ref())
         .collect::<Option<Vec<_>>>()
     {
-        Some(feats) if feats.iter().all(|(_, d)| *d > 0) => {
+        Some(feats) => {
             let views: Vec<Features> = feats
                 .iter()
                 .zip(runs)
                 .map(|((f, d), r)| Features::new(f, r.n, *d))
                 .collect::<Result<_, _>>()
                 .map_err(wrap)?;
+            let other = match cka {
+                HsicEstimator::Unbiased => HsicEstimator::Biased,
+                HsicEstimator::Biased => HsicEstimator::Unbiased,
+            };
             let pm = pairwise_linear_cka(&views, cka).map_err(wrap)?;
             let (mean, ci) = pair_stat(&pm, boot, 1.0);
-            (mean.is_finite().then_some(mean), ci)
+            let other = pairwise_linear_cka(&views, other).map_err(wrap)?.mean();
+            (
+                mean.is_finite().then_some(mean),
+                ci,
+                other.is_finite().then_some(other),
+            )
         }
-        _ => (None, None),
+        None => (None, None, None),
     };
     Ok(ConditionReport {
         name: name.to_string(),
@@ -277,6 +286,7 @@ pub fn analyze_condition(
         ensemble_gain_ce_ci,
         cka: cka_mean,
         cka_ci,
+        cka_other,
         acc_sd_ratio_to_all: None,
         acc_sd_ratio_ci: None,
         accuracies: acc,

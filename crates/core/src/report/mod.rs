@@ -70,6 +70,10 @@ pub struct ConditionReport {
     pub cka: Option<f64>,
     /// Its confidence interval.
     pub cka_ci: Option<Interval>,
+    /// Mean pairwise linear CKA with the other HSIC estimator (biased when the table shows the
+    /// unbiased one), for comparison with Kornblith et al.'s numbers.
+    #[serde(default)]
+    pub cka_other: Option<f64>,
     /// This condition's accuracy SD over the `all` condition's, when both exist.
     pub acc_sd_ratio_to_all: Option<f64>,
     /// Bootstrap confidence interval of that ratio.
