@@ -143,8 +143,6 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
         for r in planned.iter().filter(|r| r.is_done()) {
             done[r.condition] += 1;
         }
-        let mut progress =
-            StudyProgress::new(a.quiet || a.json, &names, &done, study.replicas, todo.len());
         if !a.quiet && !a.json {
             eprintln!(
                 "runvar: {} runs to train ({} finished already) in {}, {} at a time",
@@ -154,6 +152,8 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
                 workers
             );
         }
+        let mut progress =
+            StudyProgress::new(a.quiet || a.json, &names, &done, study.replicas, todo.len());
         pool::run_all(&todo, &prepared, workers, |event| match event {
             pool::PoolEvent::Finished { index, .. } => progress.finished(todo[index].condition),
             pool::PoolEvent::Failed { index, error } => {
