@@ -116,6 +116,11 @@ impl<'a> Trainer<'a> {
         })
     }
 
+    /// The resolved spec (threads resolved) this run trains.
+    pub fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+
     /// Keep each epoch's data draws in [`Outcome::trace`].
     pub fn with_trace(mut self) -> Self {
         self.trace = true;
@@ -145,74 +150,32 @@ impl<'a> Trainer<'a> {
         let start = Instant::now();
         let t = &self.spec.train;
         let ds = &self.data.dataset;
-        let geo = Geometry {
-            channels: ds.channels,
-            height: ds.height,
-            width: ds.width,
-        };
-        let n = ds.train.len();
-        let schedule = LrSchedule::new(t, n);
-        let mut opt = tch::nn::Sgd {
-            momentum: t.momentum,
-            dampening: 0.0,
-            wd: t.weight_decay,
-            nesterov: false,
-        }
-        .build(&self.vs, t.lr)?;
+        let schedule = self.schedule();
+        let mut opt = self.optimizer()?;
         on_event(Event::Started {
             total_steps: schedule.total_steps(),
         });
-        let aug = &self.spec.data.augment;
-        let dims = [geo.channels as i64, geo.height as i64, geo.width as i64];
         let mut buf = Vec::new();
         let mut epochs = Vec::new();
         let mut trace = Vec::new();
         let mut step = 0;
         for epoch in 0..t.epochs {
-            let plan = EpochPlan::new(
-                &self.spec.seeds,
-                epoch,
-                n,
-                t.batch_size,
-                self.spec.low_level && !self.device.is_cuda(),
-                aug,
-                geo.height > 1,
-            );
-            let mut dropout_rng = stream(self.spec.seeds.dropout, Source::Dropout, epoch as u64);
+            let plan = self.epoch_plan(epoch);
+            let mut dropout_rng = self.dropout_stream(epoch);
             let mut loss_sum = 0.0;
             let batches = plan.order.chunks(t.batch_size);
             let n_batches = batches.len();
             for ids in batches {
-                gather(
-                    &ds.train,
-                    geo,
-                    ids,
-                    &plan.augment,
-                    aug.crop_padding,
-                    &self.data.pad_value,
-                    &mut buf,
-                );
-                let b = ids.len() as i64;
-                let x = Tensor::from_slice(&buf)
-                    .view([b, dims[0], dims[1], dims[2]])
-                    .to_device(self.device);
-                let y: Vec<i64> = ids.iter().map(|&i| ds.train.y[i]).collect();
-                let y = Tensor::from_slice(&y).to_device(self.device);
-                let out = self.net.forward(&x, &mut Mode::Train(&mut dropout_rng));
-                let loss = out.logits.cross_entropy_for_logits(&y);
-                let lr = schedule.lr(step);
-                opt.set_lr_group(0, lr);
-                opt.set_lr_group(REDUCED_LR_GROUP, lr * t.reduced_lr_factor);
-                opt.backward_step(&loss);
-                let l = loss.double_value(&[]);
-                if !l.is_finite() {
-                    return Err(EngineError::Diverged {
-                        epoch: epoch + 1,
-                        step,
-                        loss: l,
-                    });
-                }
-                loss_sum += l;
+                let (x, y) = self.batch(&plan, ids, &mut buf);
+                loss_sum += self.step(
+                    &mut opt,
+                    &x,
+                    &y,
+                    schedule.lr(step),
+                    &mut dropout_rng,
+                    epoch,
+                    step,
+                )?;
                 on_event(Event::Step { step });
                 step += 1;
             }
@@ -263,8 +226,110 @@ impl<'a> Trainer<'a> {
         })
     }
 
+    /// The recipe's learning-rate schedule over this run's training set.
+    pub(crate) fn schedule(&self) -> LrSchedule {
+        LrSchedule::new(&self.spec.train, self.data.dataset.train.len())
+    }
+
+    /// SGD with the recipe's momentum and weight decay (PyTorch semantics).
+    pub(crate) fn optimizer(&self) -> Result<tch::nn::Optimizer, EngineError> {
+        let t = &self.spec.train;
+        Ok(tch::nn::Sgd {
+            momentum: t.momentum,
+            dampening: 0.0,
+            wd: t.weight_decay,
+            nesterov: false,
+        }
+        .build(&self.vs, t.lr)?)
+    }
+
+    /// The data draws of `epoch` for this run.
+    pub(crate) fn epoch_plan(&self, epoch: usize) -> EpochPlan {
+        let ds = &self.data.dataset;
+        EpochPlan::new(
+            &self.spec.seeds,
+            epoch,
+            ds.train.len(),
+            self.spec.train.batch_size,
+            self.spec.low_level && !self.device.is_cuda(),
+            &self.spec.data.augment,
+            ds.height > 1,
+        )
+    }
+
+    /// The dropout stream of `epoch`.
+    pub(crate) fn dropout_stream(&self, epoch: usize) -> rand_chacha::ChaCha20Rng {
+        stream(self.spec.seeds.dropout, Source::Dropout, epoch as u64)
+    }
+
+    /// The input and label tensors of examples `ids`, cropped and flipped per `plan`.
+    pub(crate) fn batch(
+        &self,
+        plan: &EpochPlan,
+        ids: &[usize],
+        buf: &mut Vec<f32>,
+    ) -> (Tensor, Tensor) {
+        let ds = &self.data.dataset;
+        let geo = Geometry {
+            channels: ds.channels,
+            height: ds.height,
+            width: ds.width,
+        };
+        let aug = &self.spec.data.augment;
+        gather(
+            &ds.train,
+            geo,
+            ids,
+            &plan.augment,
+            aug.crop_padding,
+            &self.data.pad_value,
+            buf,
+        );
+        let x = Tensor::from_slice(buf)
+            .view([
+                ids.len() as i64,
+                ds.channels as i64,
+                ds.height as i64,
+                ds.width as i64,
+            ])
+            .to_device(self.device);
+        let y: Vec<i64> = ids.iter().map(|&i| ds.train.y[i]).collect();
+        (x, Tensor::from_slice(&y).to_device(self.device))
+    }
+
+    /// One SGD step at learning rate `lr` (1-D parameters at the reduced rate); the loss.
+    ///
+    /// # Errors
+    /// [`EngineError::Diverged`] when the loss is not finite.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn step(
+        &self,
+        opt: &mut tch::nn::Optimizer,
+        x: &Tensor,
+        y: &Tensor,
+        lr: f64,
+        dropout: &mut rand_chacha::ChaCha20Rng,
+        epoch: usize,
+        step: usize,
+    ) -> Result<f64, EngineError> {
+        let out = self.net.forward(x, &mut Mode::Train(dropout));
+        let loss = out.logits.cross_entropy_for_logits(y);
+        opt.set_lr_group(0, lr);
+        opt.set_lr_group(REDUCED_LR_GROUP, lr * self.spec.train.reduced_lr_factor);
+        opt.backward_step(&loss);
+        let l = loss.double_value(&[]);
+        if !l.is_finite() {
+            return Err(EngineError::Diverged {
+                epoch: epoch + 1,
+                step,
+                loss: l,
+            });
+        }
+        Ok(l)
+    }
+
     /// Test-set logits and features in evaluation mode.
-    fn evaluate(&self) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
+    pub(crate) fn evaluate(&self) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
         let ds = &self.data.dataset;
         let len = ds.example_len();
         let dims = [ds.channels as i64, ds.height as i64, ds.width as i64];
