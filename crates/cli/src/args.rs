@@ -44,6 +44,16 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Rebuild a study's report (report.json, report.md, report.html) from its stored runs.
     Report(ReportArgs),
+    /// Follow bit-flipped twins of a run through training and measure how fast they diverge.
+    ///
+    /// Trains a base run, K twins that differ only by a one-ULP flip of one initial weight, a
+    /// twin with no flip (it must stay at distance 0), and runs with independent seeds, in
+    /// lockstep. Records distances to the base run at log-spaced steps, then every epoch, and
+    /// reports the early growth rate, the saturation step and level, and a lower bound on the
+    /// condition number of training. `runvar instability sweep` compares model families.
+    ///
+    /// Example: runvar instability --preset mnist1d-resnet8 --twins 4
+    Instability(InstabilityArgs),
     /// List the presets with what each trains.
     Presets,
 }
@@ -195,6 +205,81 @@ pub struct AnalyzeArgs {
     /// Print the row as JSON instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `runvar instability`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InstabilityArgs {
+    /// `sweep`: how much of the all-sources variability a bit flip reproduces, per model.
+    #[command(subcommand)]
+    pub sweep: Option<SweepCommand>,
+    /// The task (default: mnist1d-resnet8).
+    #[arg(long, value_name = "NAME", conflicts_with = "spec")]
+    pub preset: Option<String>,
+    /// A run spec file (TOML) instead of a preset.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Bit-flipped twins (flip seeds 1..=K).
+    #[arg(long, value_name = "K", default_value_t = 4)]
+    pub twins: usize,
+    /// Runs with independent seeds, for the level divergence saturates at.
+    #[arg(long, value_name = "R", default_value_t = 2)]
+    pub independent: usize,
+    /// Output directory (default: runs/instability-<preset>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Override the number of epochs.
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Intra-op threads (default 1).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print instability.json to stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `runvar instability sweep`.
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// For each configuration (model family and size, learning rate, batch size), a small
+    /// study of `all` against `bit_flip`: the ratio of their disagreement and accuracy SD.
+    ///
+    /// Each configuration is a resumable study under <out>/<configuration>/.
+    Sweep(SweepArgs),
+}
+
+/// `runvar instability sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Replicas per condition per configuration.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub replicas: usize,
+    /// Configurations to run (default: all); `runvar instability sweep --list` names them.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub configs: Option<Vec<String>>,
+    /// List the configurations and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Output directory (default: runs/instability-sweep).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Runs trained at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Print the sweep as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `runvar report`.

@@ -25,6 +25,7 @@ pub mod data;
 pub mod device;
 mod error;
 pub mod eval;
+pub mod lockstep;
 pub mod model;
 pub mod params;
 pub mod pool;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod instability;
 pub mod presets;
 pub mod report;
 pub mod study;

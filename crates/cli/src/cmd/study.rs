@@ -113,16 +113,21 @@ fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Run `runvar study`.
-pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
-    let study = study_from_args(&a)?;
-    let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
-    open_dir(&dir, &study)?;
-    for stale in study::stale_temporaries(&dir) {
+/// Open (or resume) the study directory `dir`, train every run that is not finished on a pool
+/// of `workers` threads (default: cores / threads per run), and return the failed runs, each
+/// as `dir: error`.
+pub fn execute(
+    study: &StudySpec,
+    dir: &Path,
+    workers: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<Vec<String>> {
+    open_dir(dir, study)?;
+    for stale in study::stale_temporaries(dir) {
         std::fs::remove_dir_all(&stale)
             .with_context(|| format!("{}: cannot remove", stale.display()))?;
     }
-    let planned = study::plan(&study, &dir);
+    let planned = study::plan(study, dir);
     let todo: Vec<_> = planned.iter().filter(|r| !r.is_done()).collect();
     for r in &todo {
         if r.dir.exists() {
@@ -132,37 +137,43 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
         }
     }
     let mut failures = Vec::new();
-    if !todo.is_empty() {
-        let prepared = data::prepare(&study.run).context("loading the dataset")?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let workers = a
-            .workers
-            .unwrap_or((cores / study.run.threads.max(1)).max(1));
-        let names: Vec<&str> = study.conditions.iter().map(|c| c.name.as_str()).collect();
-        let mut done = vec![0usize; names.len()];
-        for r in planned.iter().filter(|r| r.is_done()) {
-            done[r.condition] += 1;
-        }
-        if !a.quiet && !a.json {
-            eprintln!(
-                "runvar: {} runs to train ({} finished already) in {}, {} at a time",
-                todo.len(),
-                planned.len() - todo.len(),
-                dir.display(),
-                workers
-            );
-        }
-        let mut progress =
-            StudyProgress::new(a.quiet || a.json, &names, &done, study.replicas, todo.len());
-        pool::run_all(&todo, &prepared, workers, |event| match event {
-            pool::PoolEvent::Finished { index, .. } => progress.finished(todo[index].condition),
-            pool::PoolEvent::Failed { index, error } => {
-                progress.failed();
-                failures.push(format!("{}: {error}", todo[index].dir.display()));
-            }
-        });
-        progress.finish();
+    if todo.is_empty() {
+        return Ok(failures);
     }
+    let prepared = data::prepare(&study.run).context("loading the dataset")?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = workers.unwrap_or((cores / study.run.threads.max(1)).max(1));
+    let names: Vec<&str> = study.conditions.iter().map(|c| c.name.as_str()).collect();
+    let mut done = vec![0usize; names.len()];
+    for r in planned.iter().filter(|r| r.is_done()) {
+        done[r.condition] += 1;
+    }
+    if !quiet {
+        eprintln!(
+            "runvar: {} runs to train ({} finished already) in {}, {} at a time",
+            todo.len(),
+            planned.len() - todo.len(),
+            dir.display(),
+            workers
+        );
+    }
+    let mut progress = StudyProgress::new(quiet, &names, &done, study.replicas, todo.len());
+    pool::run_all(&todo, &prepared, workers, |event| match event {
+        pool::PoolEvent::Finished { index, .. } => progress.finished(todo[index].condition),
+        pool::PoolEvent::Failed { index, error } => {
+            progress.failed();
+            failures.push(format!("{}: {error}", todo[index].dir.display()));
+        }
+    });
+    progress.finish();
+    Ok(failures)
+}
+
+/// Run `runvar study`.
+pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
+    let study = study_from_args(&a)?;
+    let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
+    let failures = execute(&study, &dir, a.workers, a.quiet || a.json)?;
     let report = study::build_report(&dir, &study)?;
     study::write_report(&dir, &report)?;
     crate::output::print_report(&report, &dir, a.json)?;

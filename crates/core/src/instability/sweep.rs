@@ -1,0 +1,408 @@
+//! `runvar instability sweep`: for each configuration, how much of the all-sources
+//! variability a single bit flip reproduces (PROTOCOL.md sections 4 and 6: shallow models are
+//! stable, deep ones are not).
+
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{load_run_dir, AnalysisError};
+use crate::metrics::{pairwise_disagreement, per_run, Logits, PairMatrix};
+use crate::report::Interval;
+use crate::spec::{ModelSpec, RunSpec};
+use crate::stats::{population_sd, sd_ratio, Bootstrap};
+use crate::study::{plan, StudySpec};
+
+/// One configuration of the sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepConfig {
+    /// Short name (a directory name).
+    pub name: &'static str,
+    /// What differs from the default task.
+    pub about: &'static str,
+    /// The run spec.
+    pub run: RunSpec,
+}
+
+/// The sweep's configurations, all on MNIST-1D (fast, generated): model families and sizes
+/// from a linear model to ResNet-14, and learning rates and batch sizes of the default MLP.
+pub fn sweep_configs() -> Vec<SweepConfig> {
+    let mlp = RunSpec::from_preset("mnist1d-mlp").expect("preset exists");
+    let resnet = RunSpec::from_preset("mnist1d-resnet8").expect("preset exists");
+    let with = |base: &RunSpec, f: &dyn Fn(&mut RunSpec)| {
+        let mut r = base.clone();
+        r.threads = 1;
+        f(&mut r);
+        r
+    };
+    let mlp_of = |hidden: Vec<usize>| ModelSpec::Mlp {
+        hidden,
+        dropout: 0.1,
+    };
+    let resnet_of = |depth, width| ModelSpec::Resnet { depth, width };
+    vec![
+        SweepConfig {
+            name: "linear",
+            about: "linear model (softmax regression)",
+            run: with(&mlp, &|r| r.model = ModelSpec::Linear),
+        },
+        SweepConfig {
+            name: "mlp-1x128",
+            about: "one hidden layer of 128",
+            run: with(&mlp, &|r| r.model = mlp_of(vec![128])),
+        },
+        SweepConfig {
+            name: "mlp-3x128",
+            about: "three hidden layers of 128 (the default task)",
+            run: with(&mlp, &|_| {}),
+        },
+        SweepConfig {
+            name: "mlp-3x128-lr0.02",
+            about: "default task, learning rate 0.02 (x0.2)",
+            run: with(&mlp, &|r| r.train.lr = 0.02),
+        },
+        SweepConfig {
+            name: "mlp-3x128-lr0.3",
+            about: "default task, learning rate 0.3 (x3)",
+            run: with(&mlp, &|r| r.train.lr = 0.3),
+        },
+        SweepConfig {
+            name: "mlp-3x128-batch400",
+            about: "default task, batch 400 (x4)",
+            run: with(&mlp, &|r| r.train.batch_size = 400),
+        },
+        SweepConfig {
+            name: "resnet8-x0.25",
+            about: "ResNet-8, width x0.25",
+            run: with(&resnet, &|r| r.model = resnet_of(8, 0.25)),
+        },
+        SweepConfig {
+            name: "resnet8-x0.5",
+            about: "ResNet-8, width x0.5",
+            run: with(&resnet, &|_| {}),
+        },
+        SweepConfig {
+            name: "resnet14-x0.5",
+            about: "ResNet-14, width x0.5",
+            run: with(&resnet, &|r| r.model = resnet_of(14, 0.5)),
+        },
+    ]
+}
+
+/// The study of one configuration: `all` and `bit_flip`, `replicas` each.
+///
+/// # Panics
+/// Never for the configurations of [`sweep_configs`] (both conditions always parse).
+pub fn sweep_study(config: &SweepConfig, replicas: usize) -> StudySpec {
+    let run = config.run.clone();
+    let conditions = ["all", "bit_flip"]
+        .iter()
+        .map(|c| crate::study::Condition::parse(c, &run).expect("conditions parse"))
+        .collect();
+    StudySpec {
+        run,
+        replicas,
+        conditions,
+        fixed_seed: 0,
+        bootstrap: 10_000,
+    }
+}
+
+/// One row of the sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// Configuration name.
+    pub name: String,
+    /// What it is.
+    pub about: String,
+    /// Runs per condition.
+    pub n: usize,
+    /// Mean test accuracy over the `all` runs, percent.
+    pub mean_acc: f64,
+    /// Pairwise disagreement of the `all` runs, percent.
+    pub disagreement_all: f64,
+    /// Pairwise disagreement of the `bit_flip` runs, percent.
+    pub disagreement_flip: f64,
+    /// `disagreement_flip / disagreement_all`.
+    pub disagreement_ratio: Option<f64>,
+    /// 95% bootstrap interval of that ratio (runs of each condition resampled independently).
+    pub disagreement_ratio_ci: Option<Interval>,
+    /// Accuracy SD of the `all` runs, points.
+    pub acc_sd_all: f64,
+    /// Accuracy SD of the `bit_flip` runs, points.
+    pub acc_sd_flip: f64,
+    /// `acc_sd_flip / acc_sd_all`.
+    pub acc_sd_ratio: Option<f64>,
+    /// Its 95% bootstrap interval.
+    pub acc_sd_ratio_ci: Option<Interval>,
+}
+
+/// Mean over pairs of distinct runs of a resample (a run drawn twice is not paired with
+/// itself); `None` when the resample has a single distinct run.
+fn resampled_pair_mean(m: &PairMatrix, draw: &[usize]) -> Option<f64> {
+    let (mut sum, mut count) = (0.0, 0usize);
+    for (a, &i) in draw.iter().enumerate() {
+        for &j in &draw[a + 1..] {
+            if let Some(v) = m.get(i, j) {
+                sum += v;
+                count += 1;
+            }
+        }
+    }
+    (count > 0).then(|| sum / count as f64)
+}
+
+/// Ratio of two conditions' mean pairwise values `mean(a) / mean(b)`, with a percentile
+/// bootstrap interval resampling each condition's runs independently (the same scheme as
+/// [`crate::stats::bootstrap_pairwise_mean`]).
+pub fn pair_mean_ratio(
+    a: &PairMatrix,
+    b: &PairMatrix,
+    boot: &Bootstrap,
+) -> (Option<f64>, Option<Interval>) {
+    let (ma, mb) = (a.mean(), b.mean());
+    if mb.is_nan() || mb <= 0.0 || !ma.is_finite() {
+        return (None, None);
+    }
+    let mut rng = ChaCha20Rng::seed_from_u64(boot.seed);
+    let (na, nb) = (a.runs(), b.runs());
+    let mut ratios = Vec::with_capacity(boot.resamples);
+    for _ in 0..boot.resamples {
+        let da: Vec<usize> = (0..na).map(|_| rng.gen_range(0..na)).collect();
+        let db: Vec<usize> = (0..nb).map(|_| rng.gen_range(0..nb)).collect();
+        if let (Some(x), Some(y)) = (resampled_pair_mean(a, &da), resampled_pair_mean(b, &db)) {
+            if y > 0.0 {
+                ratios.push(x / y);
+            }
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ci = (!ratios.is_empty()).then(|| {
+        let q = (1.0 - boot.level) / 2.0;
+        Interval {
+            lo: crate::stats::percentile_sorted(&ratios, q),
+            hi: crate::stats::percentile_sorted(&ratios, 1.0 - q),
+        }
+    });
+    (Some(ma / mb), ci)
+}
+
+/// Analyse one configuration's finished study in `dir`.
+///
+/// # Errors
+/// [`AnalysisError`] naming the file or the condition.
+pub fn sweep_row(
+    config: &SweepConfig,
+    study: &StudySpec,
+    dir: &Path,
+) -> Result<SweepRow, AnalysisError> {
+    let boot = Bootstrap {
+        resamples: 2_000,
+        ..Bootstrap::default()
+    };
+    let runs = plan(study, dir);
+    let mut per_condition = Vec::new();
+    for (c, cond) in study.conditions.iter().enumerate() {
+        let mut logits = Vec::new();
+        let mut labels = Vec::new();
+        for r in runs.iter().filter(|r| r.condition == c && r.is_done()) {
+            let (o, l) = load_run_dir(&r.dir)?;
+            logits.push(o);
+            labels = l;
+        }
+        let wrap = |source| AnalysisError::Metrics {
+            condition: format!("{}/{}", config.name, cond.name),
+            source,
+        };
+        let views: Vec<Logits> = logits
+            .iter()
+            .map(|o| Logits::new(&o.logits, o.n, o.classes))
+            .collect::<Result<_, _>>()
+            .map_err(wrap)?;
+        let acc: Vec<f64> = per_run(&views, &labels)
+            .map_err(wrap)?
+            .accuracy
+            .iter()
+            .map(|a| 100.0 * a)
+            .collect();
+        let dis = pairwise_disagreement(&views).map_err(wrap)?;
+        per_condition.push((acc, dis));
+    }
+    let [(acc_all, dis_all), (acc_flip, dis_flip)] =
+        <[_; 2]>::try_from(per_condition).map_err(|_| AnalysisError::Invalid {
+            path: dir.to_path_buf(),
+            message: "a sweep study has the conditions all and bit_flip".into(),
+        })?;
+    let (disagreement_ratio, disagreement_ratio_ci) = pair_mean_ratio(&dis_flip, &dis_all, &boot);
+    let sd = |v: &[f64]| population_sd(v).unwrap_or(f64::NAN);
+    let ratio = sd_ratio(&acc_flip, &acc_all, &boot).ok();
+    Ok(SweepRow {
+        name: config.name.to_string(),
+        about: config.about.to_string(),
+        n: acc_all.len(),
+        mean_acc: acc_all.iter().sum::<f64>() / acc_all.len().max(1) as f64,
+        disagreement_all: 100.0 * dis_all.mean(),
+        disagreement_flip: 100.0 * dis_flip.mean(),
+        disagreement_ratio,
+        disagreement_ratio_ci,
+        acc_sd_all: sd(&acc_all),
+        acc_sd_flip: sd(&acc_flip),
+        acc_sd_ratio: ratio.as_ref().map(|e| e.estimate).filter(|v| v.is_finite()),
+        acc_sd_ratio_ci: ratio.and_then(|e| {
+            let i = e.interval;
+            (i.lower.is_finite() && i.upper.is_finite()).then_some(Interval {
+                lo: i.lower,
+                hi: i.upper,
+            })
+        }),
+    })
+}
+
+fn ratio_cell(v: Option<f64>, ci: Option<Interval>) -> String {
+    match (v, ci) {
+        (Some(v), Some(ci)) => format!("{v:.2} [{:.2}, {:.2}]", ci.lo, ci.hi),
+        (Some(v), None) => format!("{v:.2}"),
+        _ => "-".into(),
+    }
+}
+
+/// The sweep as a terminal table (also used in `sweep.md`).
+pub fn render_sweep_table(rows: &[SweepRow]) -> String {
+    let mut out = String::from(
+        "runvar instability sweep: how much of the all-sources variability one bit flip reproduces\n\
+         (MNIST-1D; bit_flip = runs differing only by a one-ULP change of one initial weight;\n\
+         ratios bit_flip / all with 95% bootstrap intervals; 1 = the flip alone gives the full spread)\n\n",
+    );
+    let header = [
+        "configuration",
+        "n",
+        "acc %",
+        "disagree all %",
+        "disagree flip %",
+        "ratio",
+        "acc SD all",
+        "acc SD flip",
+        "SD ratio",
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.n.to_string(),
+                format!("{:.2}", r.mean_acc),
+                format!("{:.2}", r.disagreement_all),
+                format!("{:.2}", r.disagreement_flip),
+                ratio_cell(r.disagreement_ratio, r.disagreement_ratio_ci),
+                format!("{:.3}", r.acc_sd_all),
+                format!("{:.3}", r.acc_sd_flip),
+                ratio_cell(r.acc_sd_ratio, r.acc_sd_ratio_ci),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|k| {
+            cells
+                .iter()
+                .map(|c| c[k].len())
+                .chain([header[k].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |row: &[String]| {
+        row.iter()
+            .enumerate()
+            .map(|(k, c)| {
+                if k == 0 {
+                    format!("{c:<w$}", w = widths[k])
+                } else {
+                    format!("{c:>w$}", w = widths[k])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    out.push_str(&line(&header.map(String::from)));
+    out.push('\n');
+    out.push_str(
+        &widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    out.push('\n');
+    for c in &cells {
+        out.push_str(&line(c));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configurations_are_valid_and_named_uniquely() {
+        let configs = sweep_configs();
+        for c in &configs {
+            c.run.validate().unwrap();
+            sweep_study(c, 4).validate().unwrap();
+        }
+        let mut names: Vec<_> = configs.iter().map(|c| c.name).collect();
+        names.dedup();
+        assert_eq!(names.len(), configs.len());
+        assert_eq!(configs[0].run.model, ModelSpec::Linear);
+    }
+
+    #[test]
+    fn pair_mean_ratio_by_hand() {
+        // a: pairs 0.1, 0.2, 0.3 (mean 0.2); b: 0.4, 0.4, 0.4 (mean 0.4): ratio 0.5.
+        let a = PairMatrix::from_upper(3, &[0.1, 0.2, 0.3]).unwrap();
+        let b = PairMatrix::from_upper(3, &[0.4, 0.4, 0.4]).unwrap();
+        let boot = Bootstrap {
+            resamples: 500,
+            ..Bootstrap::default()
+        };
+        let (r, ci) = pair_mean_ratio(&a, &b, &boot);
+        assert!((r.unwrap() - 0.5).abs() < 1e-12);
+        let ci = ci.unwrap();
+        assert!(
+            ci.lo >= 0.25 - 1e-12 && ci.hi <= 0.75 + 1e-12 && ci.lo <= 0.5 && ci.hi >= 0.5,
+            "{ci:?}"
+        );
+        assert_eq!(
+            pair_mean_ratio(&a, &PairMatrix::from_upper(3, &[0.0; 3]).unwrap(), &boot),
+            (None, None)
+        );
+        // The same seed gives the same interval.
+        assert_eq!(pair_mean_ratio(&a, &b, &boot), (r, Some(ci)));
+    }
+
+    #[test]
+    fn table_lists_every_row() {
+        let row = SweepRow {
+            name: "linear".into(),
+            about: "x".into(),
+            n: 8,
+            mean_acc: 30.0,
+            disagreement_all: 10.0,
+            disagreement_flip: 0.0,
+            disagreement_ratio: Some(0.0),
+            disagreement_ratio_ci: Some(Interval { lo: 0.0, hi: 0.0 }),
+            acc_sd_all: 0.5,
+            acc_sd_flip: 0.0,
+            acc_sd_ratio: Some(0.0),
+            acc_sd_ratio_ci: None,
+        };
+        let t = render_sweep_table(&[row]);
+        assert!(
+            t.contains("linear") && t.contains("0.00 [0.00, 0.00]"),
+            "{t}"
+        );
+    }
+}

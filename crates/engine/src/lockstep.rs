@@ -1,0 +1,256 @@
+//! Runs trained in lockstep and compared with a base run as they train (PROTOCOL.md
+//! section 6): bit-flipped twins, no-flip twins, and independently seeded runs.
+//!
+//! Twins share the base run's seeds, so their batches are the same: each batch is assembled
+//! once per distinct data plan and fed to every run that uses it.
+
+use std::collections::HashMap;
+
+use runvar_core::batches::EpochPlan;
+use runvar_core::instability::{Curve, TwinKind};
+use runvar_core::spec::RunSpec;
+use tch::Tensor;
+
+use crate::data::Prepared;
+use crate::train::Trainer;
+use crate::EngineError;
+
+/// A run to follow next to the base run.
+#[derive(Debug, Clone)]
+pub struct Follower {
+    /// Label in reports, e.g. `flip 3`.
+    pub label: String,
+    /// How it differs from the base run.
+    pub kind: TwinKind,
+    /// Its spec.
+    pub spec: RunSpec,
+}
+
+/// What following the runs measured.
+#[derive(Debug)]
+pub struct Followed {
+    /// One curve per follower, in order.
+    pub curves: Vec<Curve>,
+    /// Steps per epoch.
+    pub steps_per_epoch: usize,
+    /// L2 norm of the base run's initial trainable parameters.
+    pub initial_norm: f64,
+    /// Base run's final test accuracy, percent.
+    pub base_accuracy: f64,
+}
+
+/// The steps to record: 0, then roughly log-spaced (ratio 1.4) up to one epoch, then every
+/// epoch end, and the last step.
+pub fn record_steps(steps_per_epoch: usize, total: usize) -> Vec<usize> {
+    let mut out = vec![0];
+    let mut s = 1.0f64;
+    while (s as usize) < steps_per_epoch.min(total) {
+        let k = s as usize;
+        if out.last() != Some(&k) {
+            out.push(k);
+        }
+        s *= 1.4;
+    }
+    let mut e = steps_per_epoch.max(1);
+    while e <= total {
+        if out.last() != Some(&e) {
+            out.push(e);
+        }
+        e += steps_per_epoch.max(1);
+    }
+    if out.last() != Some(&total) {
+        out.push(total);
+    }
+    out
+}
+
+/// Trainable parameters only (BatchNorm running statistics are buffers), sorted by name.
+fn trainable(t: &Trainer) -> Vec<(String, Vec<f32>)> {
+    t.params()
+        .into_iter()
+        .filter(|(name, _)| !name.contains("running_"))
+        .collect()
+}
+
+fn norm(p: &[(String, Vec<f32>)]) -> f64 {
+    p.iter()
+        .flat_map(|(_, v)| v.iter())
+        .map(|&x| (x as f64) * (x as f64))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Per-tensor and total L2 distances between two sorted parameter lists.
+fn distances(a: &[(String, Vec<f32>)], b: &[(String, Vec<f32>)]) -> (f64, Vec<f64>) {
+    let per: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|((_, x), (_, y))| {
+            x.iter()
+                .zip(y)
+                .map(|(&p, &q)| {
+                    let d = p as f64 - q as f64;
+                    d * d
+                })
+                .sum::<f64>()
+                .sqrt()
+        })
+        .collect();
+    (per.iter().map(|d| d * d).sum::<f64>().sqrt(), per)
+}
+
+fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (k, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = k;
+        }
+    }
+    best
+}
+
+/// Train `base` and every follower in lockstep, recording each follower's distance to the base
+/// run at `record` steps (see [`record_steps`]). Every run uses the same data and recipe.
+///
+/// # Errors
+/// As [`Trainer::new`] and training; [`EngineError::Spec`] when a follower's recipe differs.
+pub fn follow(
+    base: &RunSpec,
+    followers: &[Follower],
+    data: &Prepared,
+    record: &[usize],
+    mut on_step: impl FnMut(usize, usize),
+) -> Result<Followed, EngineError> {
+    for f in followers {
+        if f.spec.train != base.train || f.spec.model != base.model || f.spec.data != base.data {
+            return Err(EngineError::spec(
+                "train",
+                format!(
+                    "follower `{}` must share the base run's data, model and recipe",
+                    f.label
+                ),
+            ));
+        }
+    }
+    let mut runs = vec![Trainer::new(base, data)?];
+    for f in followers {
+        runs.push(Trainer::new(&f.spec, data)?);
+    }
+    let mut opts = runs
+        .iter()
+        .map(|t| t.optimizer())
+        .collect::<Result<Vec<_>, _>>()?;
+    let schedule = runs[0].schedule();
+    let total = schedule.total_steps();
+    let t = &base.train;
+    let steps_per_epoch = data.dataset.train.len().div_ceil(t.batch_size);
+    let classes = data.dataset.classes;
+    let mut curves: Vec<Curve> = followers
+        .iter()
+        .map(|f| Curve {
+            label: f.label.clone(),
+            kind: f.kind,
+            steps: Vec::new(),
+            param_distance: Vec::new(),
+            param_distance_rel: Vec::new(),
+            per_layer: Vec::new(),
+            logit_distance: Vec::new(),
+            disagreement: Vec::new(),
+        })
+        .collect();
+    let initial_norm = norm(&trainable(&runs[0]));
+
+    let mut measure = |runs: &[Trainer], step: usize| -> Result<(), EngineError> {
+        let base_params = trainable(&runs[0]);
+        let base_norm = norm(&base_params);
+        let (base_logits, _) = runs[0].evaluate()?;
+        let n = base_logits.len() / classes;
+        for (curve, run) in curves.iter_mut().zip(&runs[1..]) {
+            let p = trainable(run);
+            let (total, per) = distances(&base_params, &p);
+            let (logits, _) = run.evaluate()?;
+            let sq: f64 = logits
+                .iter()
+                .zip(&base_logits)
+                .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                .sum();
+            let differ = logits
+                .chunks_exact(classes)
+                .zip(base_logits.chunks_exact(classes))
+                .filter(|(a, b)| argmax(a) != argmax(b))
+                .count();
+            curve.steps.push(step);
+            curve.param_distance.push(total);
+            curve.param_distance_rel.push(total / base_norm);
+            curve.logit_distance.push((sq / n as f64).sqrt());
+            curve.disagreement.push(100.0 * differ as f64 / n as f64);
+            if curve.per_layer.is_empty() {
+                curve.per_layer = base_params
+                    .iter()
+                    .map(|(name, _)| (name.clone(), Vec::new()))
+                    .collect();
+            }
+            for ((_, v), d) in curve.per_layer.iter_mut().zip(per) {
+                v.push(d);
+            }
+        }
+        Ok(())
+    };
+
+    let mut next_record = record.iter().copied().peekable();
+    if next_record.peek() == Some(&0) {
+        measure(&runs, 0)?;
+        next_record.next();
+    }
+    let mut step = 0;
+    let mut buf = Vec::new();
+    for epoch in 0..t.epochs {
+        // One plan per distinct data seeds; twins share the base run's.
+        let mut plans: Vec<EpochPlan> = Vec::new();
+        let mut plan_of: Vec<usize> = Vec::new();
+        let mut keys: HashMap<(u64, u64, u64, bool), usize> = HashMap::new();
+        for r in &runs {
+            let s = &r.spec().seeds;
+            let key = (s.shuffle, s.augment, s.low_level, r.spec().low_level);
+            let idx = *keys.entry(key).or_insert_with(|| {
+                plans.push(r.epoch_plan(epoch));
+                plans.len() - 1
+            });
+            plan_of.push(idx);
+        }
+        let mut dropout: Vec<_> = runs.iter().map(|r| r.dropout_stream(epoch)).collect();
+        let n_batches = plans[0].order.len().div_ceil(t.batch_size);
+        for b in 0..n_batches {
+            let mut tensors: Vec<Option<(Tensor, Tensor)>> =
+                (0..plans.len()).map(|_| None).collect();
+            let lr = schedule.lr(step);
+            for (i, run) in runs.iter().enumerate() {
+                let p = plan_of[i];
+                if tensors[p].is_none() {
+                    let ids = plans[p]
+                        .order
+                        .chunks(t.batch_size)
+                        .nth(b)
+                        .expect("same batch count");
+                    tensors[p] = Some(run.batch(&plans[p], ids, &mut buf));
+                }
+                let (x, y) = tensors[p].as_ref().expect("just built");
+                run.step(&mut opts[i], x, y, lr, &mut dropout[i], epoch, step)?;
+            }
+            step += 1;
+            on_step(step, total);
+            if next_record.peek() == Some(&step) {
+                measure(&runs, step)?;
+                next_record.next();
+            }
+        }
+    }
+    let (logits, _) = runs[0].evaluate()?;
+    let (acc, _) = crate::eval::accuracy_and_ce(&logits, &data.dataset.test.y, classes);
+    Ok(Followed {
+        curves,
+        steps_per_epoch,
+        initial_norm,
+        base_accuracy: 100.0 * acc,
+    })
+}
