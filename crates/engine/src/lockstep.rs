@@ -154,6 +154,7 @@ pub fn follow(
             param_distance: Vec::new(),
             param_distance_rel: Vec::new(),
             per_layer: Vec::new(),
+            per_layer_rel: Vec::new(),
             logit_distance: Vec::new(),
             disagreement: Vec::new(),
         })
@@ -163,6 +164,10 @@ pub fn follow(
     let mut measure = |runs: &[Trainer], step: usize| -> Result<(), EngineError> {
         let base_params = trainable(&runs[0]);
         let base_norm = norm(&base_params);
+        let layer_norms: Vec<f64> = base_params
+            .iter()
+            .map(|p| norm(std::slice::from_ref(p)))
+            .collect();
         let (base_logits, _) = runs[0].evaluate()?;
         let n = base_logits.len() / classes;
         for (curve, run) in curves.iter_mut().zip(&runs[1..]) {
@@ -189,9 +194,16 @@ pub fn follow(
                     .iter()
                     .map(|(name, _)| (name.clone(), Vec::new()))
                     .collect();
+                curve.per_layer_rel = curve.per_layer.clone();
             }
-            for ((_, v), d) in curve.per_layer.iter_mut().zip(per) {
-                v.push(d);
+            for (k, d) in per.into_iter().enumerate() {
+                curve.per_layer[k].1.push(d);
+                let rel = if layer_norms[k] > 0.0 {
+                    d / layer_norms[k]
+                } else {
+                    f64::NAN
+                };
+                curve.per_layer_rel[k].1.push(rel);
             }
         }
         Ok(())

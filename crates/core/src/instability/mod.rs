@@ -51,6 +51,10 @@ pub struct Curve {
     pub param_distance_rel: Vec<f64>,
     /// Per parameter tensor (name → L2 distance per recorded step).
     pub per_layer: Vec<(String, Vec<f64>)>,
+    /// Per parameter tensor, relative: the distance over the base run's L2 norm of that tensor
+    /// at the same step (NaN where that norm is 0, e.g. a zero-initialized BatchNorm scale).
+    #[serde(default)]
+    pub per_layer_rel: Vec<(String, Vec<f64>)>,
     /// L2 distance of the test-set logits to the base run's, over `sqrt(n_test)` (RMS per
     /// example), per recorded step.
     pub logit_distance: Vec<f64>,

@@ -26,8 +26,9 @@ pub struct SweepConfig {
     pub run: RunSpec,
 }
 
-/// The sweep's configurations, all on MNIST-1D (fast, generated): model families and sizes
-/// from a linear model to ResNet-14, and learning rates and batch sizes of the default MLP.
+/// The sweep's configurations: model families and sizes from a linear model to ResNet-14 and
+/// learning rates and batch sizes of the default MLP, on MNIST-1D (fast, generated), plus the
+/// classic CNN on the UCI digits (a CNN needs 2-D images). ResNet depths are 6n+2 (8, 14).
 pub fn sweep_configs() -> Vec<SweepConfig> {
     let mlp = RunSpec::from_preset("mnist1d-mlp").expect("preset exists");
     let resnet = RunSpec::from_preset("mnist1d-resnet8").expect("preset exists");
@@ -72,6 +73,14 @@ pub fn sweep_configs() -> Vec<SweepConfig> {
             name: "mlp-3x128-batch400",
             about: "default task, batch 400 (x4)",
             run: with(&mlp, &|r| r.train.batch_size = 400),
+        },
+        SweepConfig {
+            name: "cnn-digits",
+            about: "classic MNIST CNN on the UCI 8x8 digits (another dataset: 2-D images)",
+            run: with(
+                &RunSpec::from_preset("digits-cnn").expect("preset exists"),
+                &|_| {},
+            ),
         },
         SweepConfig {
             name: "resnet8-x0.25",
@@ -272,7 +281,7 @@ fn ratio_cell(v: Option<f64>, ci: Option<Interval>) -> String {
 pub fn render_sweep_table(rows: &[SweepRow]) -> String {
     let mut out = String::from(
         "runvar instability sweep: how much of the all-sources variability one bit flip reproduces\n\
-         (MNIST-1D; bit_flip = runs differing only by a one-ULP change of one initial weight;\n\
+         (MNIST-1D unless named; bit_flip = runs differing only by a one-ULP change of one initial weight;\n\
          ratios bit_flip / all with 95% bootstrap intervals; 1 = the flip alone gives the full spread)\n\n",
     );
     let header = [

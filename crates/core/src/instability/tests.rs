@@ -32,6 +32,7 @@ fn curve(label: &str, kind: TwinKind, rel: Vec<f64>) -> Curve {
             ("fc1.weight".to_string(), scale(0.8 * NORM)),
             ("fc2.weight".to_string(), scale(0.2 * NORM)),
         ],
+        per_layer_rel: Vec::new(),
         logit_distance: scale(6.0),
         disagreement: rel.iter().map(|d| (40.0 * d).min(100.0)).collect(),
         param_distance_rel: rel,
