@@ -19,3 +19,4 @@ pub mod spec;
 pub mod stats;
 pub mod store;
 pub mod study;
+pub mod tta;

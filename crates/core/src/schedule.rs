@@ -14,6 +14,7 @@ pub struct LrSchedule {
     warmup_steps: usize,
     total_steps: usize,
     shape: Schedule,
+    cycles: usize,
 }
 
 impl LrSchedule {
@@ -27,7 +28,16 @@ impl LrSchedule {
             warmup_steps: (train.warmup_epochs * per_epoch as f64).round() as usize,
             total_steps: train.epochs * per_epoch,
             shape: train.schedule,
+            cycles: train.cycles.max(1),
         }
+    }
+
+    /// The step counts at which each cycle ends (snapshots are taken after these many steps):
+    /// `round(k * total / cycles)` for k = 1..=cycles; just `[total]` for one cycle.
+    pub fn cycle_ends(&self) -> Vec<usize> {
+        (1..=self.cycles)
+            .map(|k| ((k * self.total_steps) as f64 / self.cycles as f64).round() as usize)
+            .collect()
     }
 
     /// Total number of steps.
@@ -39,6 +49,18 @@ impl LrSchedule {
     /// `peak * (t + 1) / W` for `t < W`, then `peak * (1 + cos(pi * (t - W) / (T - W))) / 2`
     /// (cosine) or `peak` (constant), with `W` warm-up steps of `T` in all.
     pub fn lr(&self, t: usize) -> f64 {
+        if self.cycles > 1 {
+            // Each cycle is a schedule of its own: warm-up, then the shape, over its steps.
+            let ends = self.cycle_ends();
+            let k = ends.iter().position(|&e| t < e).unwrap_or(self.cycles - 1);
+            let start = if k == 0 { 0 } else { ends[k - 1] };
+            let cycle = LrSchedule {
+                total_steps: ends[k] - start,
+                cycles: 1,
+                ..*self
+            };
+            return cycle.lr(t - start);
+        }
         let w = self.warmup_steps;
         if t < w {
             return self.peak * (t + 1) as f64 / w as f64;
@@ -82,6 +104,34 @@ mod tests {
         assert_eq!(steps_per_epoch(60_000, 128), 469);
         assert_eq!(steps_per_epoch(1348, 32), 43);
         assert_eq!(steps_per_epoch(64, 32), 2);
+    }
+
+    #[test]
+    fn snapshot_cycles_restart_the_schedule() {
+        let mut t = RunSpec::from_preset("digits-mlp").unwrap().train;
+        t.epochs = 10;
+        t.batch_size = 10;
+        t.warmup_epochs = 1.0;
+        t.cycles = 5;
+        // 100 examples: 10 steps per epoch, 100 steps, cycles of 20 with 10 warm-up steps.
+        let s = LrSchedule::new(&t, 100);
+        assert_eq!(s.cycle_ends(), vec![20, 40, 60, 80, 100]);
+        let one = LrSchedule::new(
+            &TrainSpec {
+                epochs: 2,
+                cycles: 1,
+                ..t.clone()
+            },
+            100,
+        );
+        for k in 0..5 {
+            for i in 0..20 {
+                assert_eq!(s.lr(20 * k + i), one.lr(i), "cycle {k}, step {i}");
+            }
+        }
+        // The last step of a cycle is near 0 (cos at 9/10 of the way), the next restarts the warm-up.
+        assert!(s.lr(19) < 0.03 * t.lr);
+        assert!((s.lr(20) - 0.1 * t.lr).abs() < 1e-15);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{stream, Source};
 use runvar_core::spec::{Device, RunSpec};
 use runvar_core::store::{BitFlipRecord, Environment, EpochMetrics, RunRecord, SpecRecord};
+use runvar_core::tta::{Tta, TTA_PADDING};
 use tch::nn::{OptimizerConfig, VarStore};
 use tch::Tensor;
 
@@ -60,6 +61,21 @@ pub struct Outcome {
     pub labels: Vec<i64>,
     /// Per-epoch data draws (only with [`Trainer::with_trace`]).
     pub trace: Vec<EpochTrace>,
+    /// Test logits with each of the spec's test-time augmentations (final model).
+    pub tta: Vec<(Tta, Vec<f32>)>,
+    /// With `train.cycles > 1`: each snapshot's test logits and TTA logits, in cycle order.
+    pub snapshots: Vec<Snapshot>,
+}
+
+/// The model at the end of one snapshot cycle, evaluated.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Optimizer steps done when it was taken.
+    pub step: usize,
+    /// Test logits.
+    pub logits: Vec<f32>,
+    /// Test logits with each of the spec's test-time augmentations.
+    pub tta: Vec<Vec<f32>>,
 }
 
 /// A built, initialized (and possibly bit-flipped) network, ready to train.
@@ -158,6 +174,12 @@ impl<'a> Trainer<'a> {
         let mut buf = Vec::new();
         let mut epochs = Vec::new();
         let mut trace = Vec::new();
+        let mut snapshots = Vec::new();
+        let snapshot_at = if t.cycles > 1 {
+            schedule.cycle_ends()
+        } else {
+            Vec::new()
+        };
         let mut step = 0;
         for epoch in 0..t.epochs {
             let plan = self.epoch_plan(epoch);
@@ -178,6 +200,13 @@ impl<'a> Trainer<'a> {
                 )?;
                 on_event(Event::Step { step });
                 step += 1;
+                if snapshot_at.contains(&step) {
+                    snapshots.push(Snapshot {
+                        step,
+                        logits: self.evaluate()?.0,
+                        tta: self.evaluate_tta_all()?,
+                    });
+                }
             }
             let (logits, _) = self.evaluate()?;
             let (acc, ce) = eval::accuracy_and_ce(&logits, &ds.test.y, ds.classes);
@@ -200,6 +229,13 @@ impl<'a> Trainer<'a> {
             }
         }
         let (logits, features) = self.evaluate()?;
+        let tta = self
+            .spec
+            .tta
+            .iter()
+            .copied()
+            .zip(self.evaluate_tta_all()?)
+            .collect();
         let last = epochs.last().expect("at least one epoch");
         let record = RunRecord {
             param_count: params::count(&self.vs),
@@ -223,6 +259,8 @@ impl<'a> Trainer<'a> {
             features,
             labels: ds.test.y.clone(),
             trace,
+            tta,
+            snapshots,
         })
     }
 
@@ -328,6 +366,68 @@ impl<'a> Trainer<'a> {
         Ok(l)
     }
 
+    /// Test logits averaged over the views of `tta` (PROTOCOL.md section 7), the views
+    /// summed in f64 in view order.
+    ///
+    /// # Errors
+    /// [`EngineError::Spec`] when the variant does not apply to this data (a mirror of a 1-D
+    /// signal).
+    pub fn evaluate_tta(&self, tta: Tta) -> Result<Vec<f32>, EngineError> {
+        let ds = &self.data.dataset;
+        let views = tta
+            .views(ds.height > 1)
+            .map_err(|e| EngineError::spec("tta", e.to_string()))?;
+        let geo = Geometry {
+            channels: ds.channels,
+            height: ds.height,
+            width: ds.width,
+        };
+        let n = ds.test.len();
+        let ids: Vec<usize> = (0..n).collect();
+        let mut sum = vec![0f64; n * ds.classes];
+        let mut buf = Vec::new();
+        let _guard = tch::no_grad_guard();
+        for view in &views {
+            let draws = vec![*view; n];
+            for chunk in ids.chunks(self.spec.train.eval_batch_size) {
+                gather(
+                    &ds.test,
+                    geo,
+                    chunk,
+                    &draws,
+                    TTA_PADDING,
+                    &self.data.pad_value,
+                    &mut buf,
+                );
+                let x = Tensor::from_slice(&buf)
+                    .view([
+                        chunk.len() as i64,
+                        ds.channels as i64,
+                        ds.height as i64,
+                        ds.width as i64,
+                    ])
+                    .to_device(self.device);
+                let out = self.net.forward(&x, &mut Mode::Eval);
+                let logits =
+                    Vec::<f32>::try_from(out.logits.to_device(tch::Device::Cpu).flatten(0, -1))?;
+                let offset = chunk[0] * ds.classes;
+                for (s, v) in sum[offset..offset + logits.len()].iter_mut().zip(logits) {
+                    *s += v as f64;
+                }
+            }
+        }
+        let k = views.len() as f64;
+        Ok(sum.into_iter().map(|s| (s / k) as f32).collect())
+    }
+
+    fn evaluate_tta_all(&self) -> Result<Vec<Vec<f32>>, EngineError> {
+        self.spec
+            .tta
+            .iter()
+            .map(|&t| self.evaluate_tta(t))
+            .collect()
+    }
+
     /// Test-set logits and features in evaluation mode.
     pub(crate) fn evaluate(&self) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
         let ds = &self.data.dataset;
@@ -373,6 +473,30 @@ impl Outcome {
             &self.features,
         )?;
         w.write_npy_i64("labels.npy", &[n], &self.labels)?;
+        for (t, logits) in &self.tta {
+            w.write_npy_f32(
+                &format!("logits_tta_{}.npy", t.name()),
+                &[n, self.record.classes],
+                logits,
+            )?;
+        }
+        if !self.snapshots.is_empty() {
+            let shape = [self.snapshots.len(), n, self.record.classes];
+            let all: Vec<f32> = self
+                .snapshots
+                .iter()
+                .flat_map(|s| s.logits.iter().copied())
+                .collect();
+            w.write_npy_f32("snapshots.npy", &shape, &all)?;
+            for (k, t) in self.spec_record.spec.tta.iter().enumerate() {
+                let all: Vec<f32> = self
+                    .snapshots
+                    .iter()
+                    .flat_map(|s| s.tta[k].iter().copied())
+                    .collect();
+                w.write_npy_f32(&format!("snapshots_tta_{}.npy", t.name()), &shape, &all)?;
+            }
+        }
         w.write_json("record.json", &self.record)?;
         w.commit()
     }

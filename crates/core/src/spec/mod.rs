@@ -216,6 +216,19 @@ pub struct TrainSpec {
     pub reduced_lr_factor: f64,
     /// Batch size for evaluation (does not change results).
     pub eval_batch_size: usize,
+    /// Snapshot-ensemble cycles: the epochs are split into this many cosine cycles, each with
+    /// the warm-up, and the model is kept at the end of each (PROTOCOL.md section 7). 1 = an
+    /// ordinary run.
+    #[serde(default = "one_cycle", skip_serializing_if = "is_one_cycle")]
+    pub cycles: usize,
+}
+
+fn one_cycle() -> usize {
+    1
+}
+
+fn is_one_cycle(c: &usize) -> bool {
+    *c == 1
 }
 
 /// One seed per source of randomness.
@@ -284,6 +297,10 @@ pub struct RunSpec {
     /// Device.
     #[serde(default)]
     pub device: Device,
+    /// Test-time augmentations to evaluate at the end (and at each snapshot); the plain logits
+    /// are always kept. Evaluation only: training is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tta: Vec<crate::tta::Tta>,
 }
 
 impl RunSpec {

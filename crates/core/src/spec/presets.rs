@@ -60,6 +60,7 @@ fn recipe(epochs: usize, batch_size: usize, lr: f64, warmup_epochs: f64) -> Trai
         schedule: Schedule::Cosine,
         reduced_lr_factor: 0.1,
         eval_batch_size: 1000,
+        cycles: 1,
     }
 }
 
@@ -153,5 +154,6 @@ pub fn preset(name: &str) -> Option<RunSpec> {
         bit_flip: None,
         threads: 0,
         device: Device::Cpu,
+        tta: Vec::new(),
     })
 }

@@ -56,6 +56,26 @@ pub(super) fn validate(spec: &RunSpec) -> Result<(), SpecError> {
         },
     )?;
     check(
+        t.cycles >= 1 && t.cycles <= t.epochs,
+        "train.cycles",
+        || {
+            format!(
+                "must be between 1 and train.epochs = {} (got {})",
+                t.epochs, t.cycles
+            )
+        },
+    )?;
+    check(
+        t.warmup_epochs * t.cycles as f64 <= t.epochs as f64,
+        "train.warmup_epochs",
+        || {
+            format!(
+                "{} warm-up epochs in each of {} cycles do not fit in {} epochs",
+                t.warmup_epochs, t.cycles, t.epochs
+            )
+        },
+    )?;
+    check(
         t.reduced_lr_factor.is_finite() && t.reduced_lr_factor >= 0.0,
         "train.reduced_lr_factor",
         || format!("must be 0 or positive (got {})", t.reduced_lr_factor),
