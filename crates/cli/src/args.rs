@@ -161,6 +161,14 @@ pub struct StudyArgs {
     /// bit_flip, all, or combinations such as init+shuffle.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub conditions: Option<Vec<String>>,
+    /// Mitigations to evaluate against the `all` condition, comma-separated: snapshot, flip,
+    /// crop25, crop81, flip-crop25, flip-crop81, or snapshot+<view> (e.g. snapshot+flip).
+    /// TTA reuses the trained `all` runs; snapshot trains the same seeds as snapshot ensembles.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub mitigations: Option<Vec<String>>,
+    /// Cycles of the snapshot ensembles (default 5; the same epoch budget).
+    #[arg(long, value_name = "C")]
+    pub snapshot_cycles: Option<usize>,
     /// The study directory (default: runs/study-<preset>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

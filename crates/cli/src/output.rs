@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use runvar_core::report::{render_table, StudyReport};
+use runvar_core::report::{render_mitigation_table, render_table, StudyReport};
 
 /// Print a study's report: `report.json`'s content with `json`, else the table and where the
 /// HTML report is.
@@ -14,6 +14,7 @@ pub fn print_report(report: &StudyReport, dir: &Path, json: bool) -> anyhow::Res
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", render_table(report))?;
+        write!(stdout, "{}", render_mitigation_table(report))?;
         writeln!(stdout, "\nreport: {}", dir.join("report.html").display())?;
     }
     Ok(())

@@ -279,3 +279,95 @@ fn default_study_with_no_arguments() {
     let all = row(&r, "all")["disagreement"].as_f64().unwrap();
     assert!(flip > 0.3 * all, "bit flip {flip}% vs all {all}%");
 }
+
+#[test]
+fn mitigation_table_reuses_the_all_runs_and_adds_snapshot_ensembles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "study",
+        "--preset",
+        "digits-cnn",
+        "--epochs",
+        "5",
+        "--replicas",
+        "3",
+        "--conditions",
+        "all",
+        "--mitigations",
+        "snapshot,flip,snapshot+flip",
+        "--out",
+        "m",
+        "--quiet",
+    ];
+    let out = ok(runvar(tmp.path(), &args));
+    assert!(
+        out.contains("Mitigations") && out.contains("snapshot+flip"),
+        "{out}"
+    );
+    let dir = tmp.path().join("m");
+    let r = report(&dir);
+    let rows = r["mitigations"].as_array().unwrap();
+    let names: Vec<_> = rows.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "single model",
+            "snapshot",
+            "flip",
+            "snapshot+flip",
+            "snapshot (last, single)"
+        ]
+    );
+    let passes: Vec<_> = rows
+        .iter()
+        .map(|m| m["inference_cost"].as_u64().unwrap())
+        .collect();
+    assert_eq!(passes, [1, 5, 2, 10, 1]);
+    assert_eq!(
+        rows[0]["vr"].as_f64(),
+        Some(0.0),
+        "the baseline against itself"
+    );
+    assert!(rows
+        .iter()
+        .all(|m| m["vr"].as_f64().is_some_and(f64::is_finite)));
+    // TTA reused the trained runs: only `all` and `snapshot` runs exist, 3 each.
+    let conditions: Vec<_> = fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(conditions.len(), 2, "{conditions:?}");
+    assert!(dir.join("runs/all/0000/logits_tta_flip.npy").is_file());
+    let snaps =
+        runvar_core::store::npy::read(&dir.join("runs/snapshot/0000/snapshots.npy")).unwrap();
+    assert_eq!(snaps.shape, vec![5, 449, 10]);
+    // The last snapshot is the run's own final logits.
+    let last = runvar_core::store::npy::read(&dir.join("runs/snapshot/0000/logits.npy")).unwrap();
+    let snaps = snaps.into_f32(Path::new("s")).unwrap();
+    assert_eq!(
+        &snaps[4 * 4490..],
+        &last.into_f32(Path::new("l")).unwrap()[..]
+    );
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("Mitigations") && html.contains("VR"));
+}
+
+#[test]
+fn mirrors_of_signals_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    fails(
+        runvar(
+            tmp.path(),
+            &["study", "--mitigations", "flip", "--out", "x"],
+        ),
+        &["1-D", "flip"],
+    );
+    fails(
+        runvar(
+            tmp.path(),
+            &["study", "--mitigations", "mixup", "--out", "x"],
+        ),
+        &["mixup"],
+    );
+    assert!(!tmp.path().join("x").exists());
+}

@@ -329,3 +329,44 @@ fn cifar10_resnet_trains_from_official_layout_files() {
     // Crops and flips were drawn for all 100 training images in each epoch.
     assert!(out.trace.iter().all(|t| t.augment.len() == 100));
 }
+
+#[test]
+fn tta_views_start_with_the_original_image() {
+    use runvar_core::tta::{Tta, TTA_PADDING};
+    use runvar_engine::batch::{gather, Geometry};
+    let s = spec("digits-cnn", 1);
+    let data = data::prepare(&s).unwrap();
+    let ds = &data.dataset;
+    let geo = Geometry {
+        channels: ds.channels,
+        height: ds.height,
+        width: ds.width,
+    };
+    let ids: Vec<usize> = (0..ds.test.len()).collect();
+    let (mut plain, mut viewed) = (Vec::new(), Vec::new());
+    gather(&ds.test, geo, &ids, &[], 0, &data.pad_value, &mut plain);
+    for t in Tta::ALL {
+        let views = t.views(true).unwrap();
+        let draws = vec![views[0]; ids.len()];
+        gather(
+            &ds.test,
+            geo,
+            &ids,
+            &draws,
+            TTA_PADDING,
+            &data.pad_value,
+            &mut viewed,
+        );
+        assert_eq!(
+            bits(&viewed),
+            bits(&plain),
+            "{}: the first view is the image itself",
+            t.name()
+        );
+    }
+    // A trained model's flip TTA is the mean of the plain and the mirrored logits.
+    let trainer = Trainer::new(&s, &data).unwrap();
+    let flip = trainer.evaluate_tta(Tta::Flip).unwrap();
+    assert_eq!(flip.len(), ds.test.len() * ds.classes);
+    assert!(flip.iter().all(|v| v.is_finite()));
+}

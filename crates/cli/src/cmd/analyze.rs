@@ -103,6 +103,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         conditions: vec![row],
         notes: Vec::new(),
         environment: String::new(),
+        mitigations: Vec::new(),
     };
     write!(stdout, "{}", runvar_core::report::render_table(&report))?;
     Ok(Outcome::Done)

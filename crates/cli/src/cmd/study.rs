@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use runvar_core::spec::RunSpec;
-use runvar_core::study::{self, Condition, StudySpec, DEFAULT_PRESET, DEFAULT_REPLICAS};
+use runvar_core::study::{
+    self, Condition, Mitigation, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET, DEFAULT_REPLICAS,
+};
 use runvar_engine::{data, pool};
 
 use crate::args::StudyArgs;
@@ -43,6 +45,13 @@ fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
             .iter()
             .map(|n| Condition::parse(n, &study.run))
             .collect::<Result<_, _>>()?;
+    }
+    if let Some(names) = &a.mitigations {
+        let ms = names
+            .iter()
+            .map(|n| Mitigation::parse(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        study = study.with_mitigations(&ms, a.snapshot_cycles.unwrap_or(DEFAULT_CYCLES))?;
     }
     study.validate()?;
     Ok(study)

@@ -116,6 +116,7 @@ pub fn sweep_study(config: &SweepConfig, replicas: usize) -> StudySpec {
         conditions,
         fixed_seed: 0,
         bootstrap: 10_000,
+        mitigations: Vec::new(),
     }
 }
 

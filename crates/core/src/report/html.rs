@@ -199,6 +199,7 @@ pub fn render_html(r: &StudyReport) -> String {
         out.push_str("</ul>\n");
     }
 
+    out.push_str(&super::mitigations::mitigation_html(r));
     out.push_str("<h2>Plots</h2>\n");
     out.push_str(&figure(
         1,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 mod html;
 mod markdown;
+mod mitigations;
 mod plots;
 mod table;
 #[cfg(test)]
@@ -15,6 +16,7 @@ mod tests;
 
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
 pub use table::render_table;
 
 /// A confidence interval.
@@ -104,4 +106,23 @@ pub struct StudyReport {
     pub notes: Vec<String>,
     /// runvar version, thread count, CPU, libtorch version: where the runs came from.
     pub environment: String,
+    /// The mitigation table (PROTOCOL.md section 7), when the study evaluated mitigations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitigations: Vec<MitigationRow>,
+}
+
+/// One row of the mitigation table: a way of making one "model" out of trained runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MitigationRow {
+    /// `single model`, `flip`, `snapshot`, `snapshot+flip`, `snapshot (last)`, ...
+    pub name: String,
+    /// Training cost relative to one single model (snapshot ensembles: the same epochs).
+    pub training_cost: f64,
+    /// Forward passes per test example.
+    pub inference_cost: usize,
+    /// The metrics of these models over the runs (same fields as a condition row).
+    pub metrics: ConditionReport,
+    /// Variability reduction against the single-model `all` row, percent (PROTOCOL.md
+    /// section 3).
+    pub vr: Option<f64>,
 }

@@ -13,6 +13,12 @@ pub struct Condition {
     pub name: String,
     /// The varied sources, sorted; empty for the control.
     pub sources: Vec<Source>,
+    /// Snapshot-ensemble cycles of its runs (the `snapshot` condition of a mitigation study).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycles: Option<usize>,
+    /// Test-time augmentations its runs evaluate (mitigation studies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tta: Vec<crate::tta::Tta>,
 }
 
 /// The sources `all` varies: every training source (not the bit-flip probe).
@@ -70,7 +76,12 @@ impl Condition {
                 "`{text}` varies augmentation, but this run has none (data.augment)"
             )));
         }
-        Ok(Condition { name, sources })
+        Ok(Condition {
+            name,
+            sources,
+            cycles: None,
+            tta: Vec::new(),
+        })
     }
 
     /// The run of replica `i`: seed `i` for each varied source, `fixed` for the others;
@@ -91,6 +102,12 @@ impl Condition {
                 seed: i,
                 param: base.bit_flip.as_ref().and_then(|b| b.param.clone()),
             });
+        if let Some(c) = self.cycles {
+            run.train.cycles = c;
+        }
+        if !self.tta.is_empty() {
+            run.tta = self.tta.clone();
+        }
         run
     }
 }

@@ -6,6 +6,7 @@
 //! varies it. [`plan`] turns a [`StudySpec`] into run specs and finds what is left to do.
 
 mod condition;
+mod mitigation;
 mod plan;
 mod report;
 
@@ -14,6 +15,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use condition::Condition;
+pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, stale_temporaries, PlannedRun};
 pub use report::{build_report, write_report, CKA_ESTIMATOR};
 
@@ -36,6 +38,9 @@ pub struct StudySpec {
     /// Bootstrap resamples for errors and intervals.
     #[serde(default = "default_bootstrap")]
     pub bootstrap: usize,
+    /// Mitigations to evaluate against the `all` condition (see [`StudySpec::with_mitigations`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitigations: Vec<Mitigation>,
 }
 
 fn default_bootstrap() -> usize {
@@ -75,6 +80,7 @@ impl StudySpec {
             conditions,
             fixed_seed: 0,
             bootstrap: default_bootstrap(),
+            mitigations: Vec::new(),
         }
     }
 
@@ -181,6 +187,7 @@ impl StudySpec {
             conditions,
             fixed_seed,
             bootstrap,
+            mitigations: Vec::new(),
         };
         spec.validate()?;
         Ok(spec)

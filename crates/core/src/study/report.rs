@@ -5,13 +5,17 @@ use std::path::Path;
 use crate::analysis::{
     analyze_condition, check_runs, fill_sd_ratios, load_run_dir, AnalysisError, RunOutputs,
 };
-use crate::metrics::HsicEstimator;
-use crate::report::{render_html, render_markdown, ConditionReport, StudyReport};
+use crate::metrics::{variability_reduction, FiveMetrics, HsicEstimator};
+use crate::report::{
+    render_html, render_markdown, render_mitigation_markdown, ConditionReport, MitigationRow,
+    StudyReport,
+};
 use crate::seed::Source;
 use crate::stats::Bootstrap;
 use crate::store::{RunRecord, SpecRecord};
+use crate::tta::Tta;
 
-use super::{plan, StudySpec};
+use super::{plan, StudySpec, SNAPSHOT_CONDITION};
 
 /// The CKA estimator the report's table shows. Test sets here are small (449 to 10,000
 /// examples) next to feature widths up to 256, where the biased estimator is inflated.
@@ -118,6 +122,9 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
     let mut control_hashes = None;
     let mut environment = String::new();
     for (c, cond) in study.conditions.iter().enumerate() {
+        if cond.name == SNAPSHOT_CONDITION {
+            continue; // in the mitigation table
+        }
         let done: Vec<_> = runs
             .iter()
             .filter(|r| r.condition == c && r.is_done())
@@ -192,7 +199,141 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
         notes: notes(&rows, control_hashes, &missing),
         conditions: rows,
         environment,
+        mitigations: mitigation_rows(dir, study, &boot)?,
     })
+}
+
+/// Average `[c, n, k]` stacked logits over `c` (in f64, so identical snapshots give back their
+/// logits exactly).
+fn mean_of_stack(stack: &[f32], c: usize) -> Vec<f32> {
+    let len = stack.len() / c.max(1);
+    (0..len)
+        .map(|i| ((0..c).map(|k| stack[k * len + i] as f64).sum::<f64>() / c as f64) as f32)
+        .collect()
+}
+
+/// Read a run's stacked snapshot logits (`[c, n, k]`) as `c` and the flat values.
+fn read_stack(path: &Path) -> Result<(usize, Vec<f32>), AnalysisError> {
+    let arr = crate::store::npy::read(path)?;
+    let c = arr.shape.first().copied().unwrap_or(0);
+    if arr.shape.len() != 3 || c == 0 {
+        return Err(AnalysisError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "snapshot logits must be snapshots x examples x classes, found {:?}",
+                arr.shape
+            ),
+        });
+    }
+    Ok((c, arr.into_f32(path)?))
+}
+
+fn five(r: &ConditionReport) -> FiveMetrics {
+    FiveMetrics {
+        sd_accuracy: r.acc_sd,
+        sd_cross_entropy: r.ce_sd,
+        disagreement: r.disagreement,
+        correlation: r.correlation,
+        ensemble_gain: r.ensemble_gain,
+    }
+}
+
+/// The mitigation table (PROTOCOL.md section 7) from the `all` runs (single model and TTA) and
+/// the `snapshot` runs (snapshot ensembles, alone and with TTA, and their last snapshot).
+fn mitigation_rows(
+    dir: &Path,
+    study: &StudySpec,
+    boot: &Bootstrap,
+) -> Result<Vec<MitigationRow>, AnalysisError> {
+    if study.mitigations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runs = plan(study, dir);
+    let image_2d = study.run.data.dataset != crate::spec::DatasetName::Mnist1d;
+    let finished = |name: &str| -> Vec<std::path::PathBuf> {
+        let c = study.conditions.iter().position(|c| c.name == name);
+        runs.iter()
+            .filter(|r| Some(r.condition) == c && r.is_done())
+            .map(|r| r.dir.clone())
+            .collect()
+    };
+    // Rows: (name, training cost, passes, run dirs, how to get a run's logits).
+    enum Source {
+        Plain,
+        Tta(Tta),
+        Snapshots(Option<Tta>),
+    }
+    let mut wanted: Vec<(String, usize, Vec<std::path::PathBuf>, Source)> =
+        vec![("single model".into(), 1, finished("all"), Source::Plain)];
+    let cycles = study.conditions.iter().find_map(|c| c.cycles).unwrap_or(1);
+    for m in &study.mitigations {
+        let views = m
+            .tta
+            .map_or(1, |t| t.views(image_2d).map_or(1, |v| v.len()));
+        if m.snapshot {
+            wanted.push((
+                m.name(),
+                cycles * views,
+                finished(SNAPSHOT_CONDITION),
+                Source::Snapshots(m.tta),
+            ));
+        } else if let Some(t) = m.tta {
+            wanted.push((m.name(), views, finished("all"), Source::Tta(t)));
+        }
+    }
+    if study.mitigations.iter().any(|m| m.snapshot) {
+        wanted.push((
+            "snapshot (last, single)".into(),
+            1,
+            finished(SNAPSHOT_CONDITION),
+            Source::Plain,
+        ));
+    }
+    let mut rows = Vec::new();
+    for (name, passes, dirs, source) in wanted {
+        if dirs.len() < 2 {
+            continue;
+        }
+        let mut outputs = Vec::new();
+        let mut labels = Vec::new();
+        for d in &dirs {
+            let (mut o, l) = load_run_dir(d)?;
+            o.features = None;
+            match &source {
+                Source::Plain => {}
+                Source::Tta(t) => {
+                    let p = d.join(format!("logits_tta_{}.npy", t.name()));
+                    o.logits = crate::analysis::read_matrix(&p, "logits")?.0;
+                }
+                Source::Snapshots(t) => {
+                    let file = t.map_or("snapshots.npy".to_string(), |t| {
+                        format!("snapshots_tta_{}.npy", t.name())
+                    });
+                    let (c, stack) = read_stack(&d.join(file))?;
+                    o.logits = mean_of_stack(&stack, c);
+                }
+            }
+            o.source = d.clone();
+            outputs.push(o);
+            labels = l;
+        }
+        check_runs(&outputs, &labels, &dirs[0].join("labels.npy"))?;
+        let metrics = analyze_condition(&name, Vec::new(), &outputs, &labels, boot, CKA_ESTIMATOR)?;
+        rows.push(MitigationRow {
+            name,
+            training_cost: 1.0,
+            inference_cost: passes,
+            metrics,
+            vr: None,
+        });
+    }
+    if let Some(base) = rows.first().map(|r| five(&r.metrics)) {
+        for r in rows.iter_mut() {
+            let vr = variability_reduction(&base, &five(&r.metrics));
+            r.vr = vr.is_finite().then_some(vr);
+        }
+    }
+    Ok(rows)
 }
 
 /// Write `report.json`, `report.md` and `report.html` into `dir` (each via a temporary file
@@ -204,7 +345,10 @@ pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
     let json = serde_json::to_string_pretty(report).expect("reports serialize") + "\n";
     for (name, text) in [
         ("report.json", json),
-        ("report.md", render_markdown(report)),
+        (
+            "report.md",
+            render_markdown(report) + &render_mitigation_markdown(report),
+        ),
         ("report.html", render_html(report)),
     ] {
         let tmp = dir.join(format!(".{name}.tmp"));
@@ -215,4 +359,22 @@ pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
             })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ensemble_of_identical_snapshots_is_one_snapshot() {
+        let one: Vec<f32> = vec![0.1, -3.7, 1e-7, 12.345_679, -0.0, 7.0];
+        for c in [1, 2, 3, 5, 7] {
+            let stack: Vec<f32> = (0..c).flat_map(|_| one.iter().copied()).collect();
+            let mean = mean_of_stack(&stack, c);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&mean), bits(&one), "{c} identical snapshots");
+        }
+        // Two different snapshots average element-wise: (1 + 2) / 2, (4 + 8) / 2.
+        assert_eq!(mean_of_stack(&[1.0, 4.0, 2.0, 8.0], 2), vec![1.5, 6.0]);
+    }
 }
