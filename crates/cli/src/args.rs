@@ -134,6 +134,14 @@ pub struct TrainArgs {
     /// Device to train on.
     #[arg(long, value_enum)]
     pub device: Option<DeviceArg>,
+    /// Train as a snapshot ensemble: the epochs split into C cosine cycles, each with the
+    /// warm-up; each snapshot's test logits go to snapshots.npy.
+    #[arg(long, value_name = "C")]
+    pub cycles: Option<usize>,
+    /// Also evaluate test-time augmentations (flip, crop25, crop81, flip-crop25, flip-crop81,
+    /// grid<step>, flip-grid<step>), comma-separated; logits go to logits_tta_<name>.npy.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub tta: Option<Vec<String>>,
     /// The run directory to create (default: runs/<name>-<UTC time>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

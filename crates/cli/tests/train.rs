@@ -255,3 +255,98 @@ fn presets_are_listed() {
         assert!(out.contains(p), "{p} missing: {out}");
     }
 }
+
+#[test]
+fn snapshot_cycles_and_tta_are_stored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ok(runvar(
+        tmp.path(),
+        &[
+            "train",
+            "--preset",
+            "digits-cnn",
+            "--epochs",
+            "4",
+            "--cycles",
+            "4",
+            "--tta",
+            "flip,grid4",
+            "--threads",
+            "1",
+            "--out",
+            "s",
+        ],
+    ));
+    assert!(
+        out.contains("with flip TTA") && out.contains("snapshot ensemble of 4"),
+        "{out}"
+    );
+    let dir = tmp.path().join("s");
+    let snaps = runvar_core::store::npy::read(&dir.join("snapshots.npy")).unwrap();
+    assert_eq!(snaps.shape, vec![4, 449, 10]);
+    let snaps = snaps.into_f32(&dir).unwrap();
+    let last = runvar_core::store::npy::read(&dir.join("logits.npy"))
+        .unwrap()
+        .into_f32(&dir)
+        .unwrap();
+    assert_eq!(
+        &snaps[3 * 4490..],
+        &last[..],
+        "the last snapshot is the final model"
+    );
+    assert_ne!(&snaps[..4490], &last[..], "earlier snapshots differ");
+    for f in [
+        "logits_tta_flip.npy",
+        "logits_tta_grid4.npy",
+        "snapshots_tta_flip.npy",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    // Mirrors of 1-D signals are refused before any training, and nothing is written.
+    fails(
+        runvar(
+            tmp.path(),
+            &[
+                "train",
+                "--preset",
+                "mnist1d-mlp",
+                "--tta",
+                "flip",
+                "--out",
+                "f",
+            ],
+        ),
+        &["1-D", "flip"],
+    );
+    fails(
+        runvar(
+            tmp.path(),
+            &[
+                "train",
+                "--preset",
+                "digits-mlp",
+                "--tta",
+                "crop49",
+                "--out",
+                "f",
+            ],
+        ),
+        &["crop49"],
+    );
+    fails(
+        runvar(
+            tmp.path(),
+            &[
+                "train",
+                "--preset",
+                "digits-mlp",
+                "--cycles",
+                "50",
+                "--out",
+                "f",
+            ],
+        ),
+        &["train.cycles"],
+    );
+    assert!(!tmp.path().join("f").exists());
+}

@@ -5,7 +5,7 @@
 //! [`AugmentDraw`] that training augmentation uses. For 1-D signals the crops are shifts along
 //! the signal, and mirroring is refused: a reversed signal is not the same example.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::batches::AugmentDraw;
 use crate::spec::SpecError;
@@ -13,9 +13,8 @@ use crate::spec::SpecError;
 /// Padding of the image that TTA crops are taken from.
 pub const TTA_PADDING: usize = 4;
 
-/// A test-time augmentation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// A test-time augmentation. Serialized as its name (`flip`, `crop25`, `flip-grid4`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tta {
     /// Original + mirror: 2 views.
     Flip,
@@ -27,6 +26,15 @@ pub enum Tta {
     FlipCrop25,
     /// Original + crops at {0..8}^2 of the image and of its mirror: 163 views.
     FlipCrop81,
+    /// The general crop grid: original + crops at offsets {0, s, 2s, ...} (up to 8) on each
+    /// axis, of the image and, with `flip`, of its mirror. `grid2` is `crop25`, `grid1`
+    /// `crop81`. Named `grid<s>` or `flip-grid<s>`.
+    Grid {
+        /// Offset step, 1 to 8.
+        step: u8,
+        /// Also crop the mirrored image.
+        flip: bool,
+    },
 }
 
 impl Tta {
@@ -40,19 +48,38 @@ impl Tta {
     ];
 
     /// The name used in flags, JSON and file names.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Tta::Flip => "flip",
-            Tta::Crop25 => "crop25",
-            Tta::Crop81 => "crop81",
-            Tta::FlipCrop25 => "flip-crop25",
-            Tta::FlipCrop81 => "flip-crop81",
+            Tta::Flip => "flip".into(),
+            Tta::Crop25 => "crop25".into(),
+            Tta::Crop81 => "crop81".into(),
+            Tta::FlipCrop25 => "flip-crop25".into(),
+            Tta::FlipCrop81 => "flip-crop81".into(),
+            Tta::Grid { step, flip: false } => format!("grid{step}"),
+            Tta::Grid { step, flip: true } => format!("flip-grid{step}"),
         }
     }
 
-    /// Parse [`Tta::name`].
+    /// Parse [`Tta::name`]; grid steps must be 1 to 8.
     pub fn parse(s: &str) -> Option<Tta> {
-        Tta::ALL.into_iter().find(|t| t.name() == s.trim())
+        let s = s.trim();
+        if let Some(t) = Tta::ALL.into_iter().find(|t| t.name() == s) {
+            return Some(t);
+        }
+        let (flip, rest) = match s.strip_prefix("flip-") {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let step: u8 = rest.strip_prefix("grid")?.parse().ok()?;
+        (1..=8).contains(&step).then_some(Tta::Grid { step, flip })
+    }
+
+    /// True when some views are mirrored.
+    pub fn mirrors(self) -> bool {
+        matches!(
+            self,
+            Tta::Flip | Tta::FlipCrop25 | Tta::FlipCrop81 | Tta::Grid { flip: true, .. }
+        )
     }
 
     /// The views, the original first. `image_2d` is false for 1-D signals.
@@ -66,6 +93,8 @@ impl Tta {
             Tta::Crop81 => (1, &[false]),
             Tta::FlipCrop25 => (2, &[false, true]),
             Tta::FlipCrop81 => (1, &[false, true]),
+            Tta::Grid { step, flip: false } => (step as usize, &[false]),
+            Tta::Grid { step, flip: true } => (step as usize, &[false, true]),
         };
         if !image_2d && flips.contains(&true) {
             return Err(SpecError::Invalid {
@@ -99,6 +128,24 @@ impl Tta {
             }
         }
         Ok(views)
+    }
+}
+
+impl Serialize for Tta {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Tta {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Tta::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown test-time augmentation `{name}`; use flip, crop25, crop81, flip-crop25, \
+                 flip-crop81, grid<step> or flip-grid<step>"
+            ))
+        })
     }
 }
 
@@ -152,9 +199,41 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for t in Tta::ALL {
-            assert_eq!(Tta::parse(t.name()), Some(t));
+        for t in Tta::ALL.into_iter().chain([Tta::Grid {
+            step: 4,
+            flip: true,
+        }]) {
+            assert_eq!(Tta::parse(&t.name()), Some(t));
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(serde_json::from_str::<Tta>(&json).unwrap(), t);
         }
-        assert_eq!(Tta::parse("crop49"), None);
+        for bad in ["crop49", "grid0", "grid9", "flip-grid", "grid-2"] {
+            assert_eq!(Tta::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn general_grid_matches_the_named_grids() {
+        let grid = |step, flip| Tta::Grid { step, flip }.views(true).unwrap();
+        assert_eq!(grid(2, false), Tta::Crop25.views(true).unwrap());
+        assert_eq!(grid(1, true), Tta::FlipCrop81.views(true).unwrap());
+        // Step 4: offsets {0, 4, 8}: 1 + 9 views; with the mirror 1 + 18.
+        assert_eq!(grid(4, false).len(), 10);
+        assert_eq!(grid(4, true).len(), 19);
+        // Step 3: offsets {0, 3, 6}.
+        assert!(grid(3, false)
+            .iter()
+            .skip(1)
+            .all(|a| a.dx % 3 == 0 && a.dy % 3 == 0));
+        assert_eq!(
+            Tta::Grid {
+                step: 4,
+                flip: false
+            }
+            .views(false)
+            .unwrap()
+            .len(),
+            4
+        );
     }
 }

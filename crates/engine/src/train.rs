@@ -113,6 +113,18 @@ impl<'a> Trainer<'a> {
             width: ds.width,
             classes: ds.classes,
         };
+        if ds.height == 1 {
+            if let Some(t) = spec.tta.iter().find(|t| t.mirrors()) {
+                return Err(EngineError::spec(
+                    "tta",
+                    format!(
+                        "`{}` mirrors the input, which makes no sense for 1-D signals; use crop25, \
+                         crop81 or grid<step> (shifts)",
+                        t.name()
+                    ),
+                ));
+            }
+        }
         let vs = VarStore::new(device);
         let mut init = Init::new(stream(spec.seeds.init, Source::Init, 0));
         let net = model::build(&spec.model, &vs.root(), shape, &mut init)?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use runvar_core::spec::{BitFlipSpec, Device, RunSpec};
+use runvar_core::tta::Tta;
 use runvar_engine::{data, train::Trainer};
 
 use crate::args::{DeviceArg, OnOff, TrainArgs};
@@ -44,6 +45,22 @@ pub fn spec_from_args(a: &TrainArgs) -> anyhow::Result<RunSpec> {
             DeviceArg::Cpu => Device::Cpu,
             DeviceArg::Cuda => Device::Cuda,
         };
+    }
+    if let Some(c) = a.cycles {
+        spec.train.cycles = c;
+    }
+    if let Some(names) = &a.tta {
+        spec.tta = names
+            .iter()
+            .map(|n| {
+                Tta::parse(n).with_context(|| {
+                    format!(
+                        "--tta: unknown test-time augmentation `{n}`; use flip, crop25, crop81, \
+                         flip-crop25, flip-crop81, grid<step> or flip-grid<step>"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
     }
     spec.validate()?;
     Ok(spec)
@@ -113,6 +130,36 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
             stdout,
             "bit flip: {}[{}] {:#010x} -> {:#010x} ({})",
             f.param, f.index, f.old_bits, f.new_bits, f.direction
+        )?;
+    }
+    let (labels, classes) = (&outcome.labels, r.classes);
+    for (t, logits) in &outcome.tta {
+        let (acc, ce) = runvar_engine::eval::accuracy_and_ce(logits, labels, classes);
+        writeln!(
+            stdout,
+            "with {} TTA: accuracy {:.2}%  cross-entropy {:.4}",
+            t.name(),
+            100.0 * acc,
+            ce
+        )?;
+    }
+    if !outcome.snapshots.is_empty() {
+        let c = outcome.snapshots.len();
+        let mean: Vec<f32> = (0..outcome.logits.len())
+            .map(|i| {
+                (outcome
+                    .snapshots
+                    .iter()
+                    .map(|s| s.logits[i] as f64)
+                    .sum::<f64>()
+                    / c as f64) as f32
+            })
+            .collect();
+        let (acc, ce) = runvar_engine::eval::accuracy_and_ce(&mean, labels, classes);
+        writeln!(
+            stdout,
+            "snapshot ensemble of {c}: accuracy {:.2}%  cross-entropy {ce:.4}",
+            100.0 * acc
         )?;
     }
     writeln!(stdout, "params sha256 {}", r.param_hash)?;

@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::html::escape_html;
-use super::table::{num, plus_minus};
+use super::table::{num, plus_minus, with_interval};
 use super::{MitigationRow, StudyReport};
 
 const HEADERS: [&str; 9] = [
@@ -86,6 +86,16 @@ pub fn render_mitigation_table(r: &StudyReport) -> String {
     out
 }
 
+/// Cells with the pairwise metrics' 95% intervals (Markdown and HTML have the room).
+fn cells_with_intervals(m: &MitigationRow) -> [String; 9] {
+    let c = &m.metrics;
+    let mut out = cells(m);
+    out[5] = with_interval(Some(c.disagreement), c.disagreement_ci, 2);
+    out[6] = with_interval(Some(c.correlation), c.correlation_ci, 4);
+    out[7] = with_interval(Some(c.ensemble_gain), c.ensemble_gain_ci, 2);
+    out
+}
+
 /// The mitigation table in Markdown (empty when the study had no mitigations).
 pub fn render_mitigation_markdown(r: &StudyReport) -> String {
     if r.mitigations.is_empty() {
@@ -95,7 +105,7 @@ pub fn render_mitigation_markdown(r: &StudyReport) -> String {
     out.push_str(&format!("| {} |\n", HEADERS.join(" | ")));
     out.push_str(&format!("|---|{}\n", "---:|".repeat(8)));
     for m in &r.mitigations {
-        let c = cells(m);
+        let c = cells_with_intervals(m);
         out.push_str(&format!(
             "| {} |\n",
             c.iter()
@@ -169,7 +179,7 @@ pub(super) fn mitigation_html(r: &StudyReport) -> String {
     out.push_str("</tr></thead>\n<tbody>\n");
     for m in &r.mitigations {
         out.push_str("<tr>");
-        for (k, c) in cells(m).iter().enumerate() {
+        for (k, c) in cells_with_intervals(m).iter().enumerate() {
             let class = if k == 0 { " class=\"name\"" } else { "" };
             out.push_str(&format!("<td{class}>{}</td>", escape_html(c)));
         }

@@ -44,7 +44,8 @@ impl Mitigation {
                         field: "mitigations".into(),
                         message: format!(
                             "`{part}` in `{text}` is not a mitigation; use snapshot, flip, crop25, \
-                             crop81, flip-crop25, flip-crop81, or snapshot+<one of those>"
+                             crop81, flip-crop25, flip-crop81, grid<step>, flip-grid<step>, or \
+                             snapshot+<one of those>"
                         ),
                     })
                 }
@@ -58,7 +59,7 @@ impl Mitigation {
         match (self.snapshot, self.tta) {
             (true, Some(t)) => format!("snapshot+{}", t.name()),
             (true, None) => "snapshot".into(),
-            (false, Some(t)) => t.name().into(),
+            (false, Some(t)) => t.name(),
             (false, None) => "single model".into(),
         }
     }
