@@ -6,8 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Measure, explain and reduce run-to-run variability in neural-network training.
 ///
-/// Exit codes: 0 done; 2 bad input or a fatal error (the message names the file or field);
-/// 130 interrupted (finished runs are kept).
+/// Exit codes: 0 done; 1 finished, but some runs failed (each named on stderr); 2 bad input or
+/// a fatal error (the message names the file or field); 130 interrupted (finished runs are
+/// kept; the same command resumes).
 #[derive(Debug, Parser)]
 #[command(name = "runvar", version, about, long_about)]
 pub struct Cli {

@@ -1,6 +1,6 @@
 //! Load the spec's dataset, apply the limits, and normalize it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use runvar_core::data::{self, Dataset};
 use runvar_core::spec::{DatasetName, RunSpec};
@@ -89,9 +89,4 @@ pub fn prepare_from(mut ds: Dataset, spec: &RunSpec) -> Result<Prepared, EngineE
         dataset: ds,
         pad_value,
     })
-}
-
-/// The folder a user most likely meant for a file-based dataset, for messages.
-pub fn describe_dir(dir: Option<&PathBuf>) -> String {
-    dir.map_or_else(|| "(none)".into(), |d| d.display().to_string())
 }
