@@ -10,7 +10,9 @@
 //! recorded step, zeros or NaN.
 
 use super::{Curve, InstabilityReport, TwinKind};
-use plotters::coord::Shift;
+use crate::report::{
+    escape_html, escape_md, message_svg, render_svg as render, wrap, Area, DrawError, FONT, MUTED,
+};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -164,28 +166,6 @@ const HOW_TO_READ: &str = "The base run and its twins start from the same seeds.
     apart as a different seed. The condition-number bound divides the final relative distance \
     by the relative size of the flip (PROTOCOL.md section 6).";
 
-/// Greedy word wrap: the first line starts with `first`, the others with `rest`.
-fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::replace(&mut line, rest.to_string()));
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    if !empty || lines.is_empty() {
-        lines.push(line.trim_end().to_string());
-    }
-    lines
-}
-
 /// Aligned columns: first two left-aligned, numbers right-aligned; `sep` between cells.
 fn aligned(rows: &[Vec<String>], widths: &[usize], sep: &str, ends: bool) -> Vec<String> {
     rows.iter()
@@ -257,34 +237,6 @@ pub fn render_instability_table(r: &InstabilityReport) -> String {
                 out.push_str(&format!("{line}\n"));
             }
         }
-    }
-    out
-}
-
-/// Escapes Markdown punctuation that could start markup (`<b>`, `*x*`, `a|b`, a leading `#`);
-/// `_` only where it could start emphasis (not inside `bit_flip`). Line breaks become spaces.
-fn escape_md(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let word = |j: Option<usize>| {
-        j.and_then(|j| chars.get(j))
-            .is_some_and(|c| c.is_alphanumeric())
-    };
-    let mut out = String::with_capacity(s.len());
-    for (i, &c) in chars.iter().enumerate() {
-        let escape = match c {
-            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => true,
-            '#' | '-' | '+' => i == 0,
-            '_' => !(word(i.checked_sub(1)) && word(Some(i + 1))),
-            '\n' | '\r' => {
-                out.push(' ');
-                continue;
-            }
-            _ => false,
-        };
-        if escape {
-            out.push('\\');
-        }
-        out.push(c);
     }
     out
 }
@@ -363,22 +315,6 @@ figure svg { display: block; width: 100%; height: auto; }
 figcaption { font-size: 13.5px; color: #424a53; margin-top: 6px; }
 figcaption b { color: #1f2328; }
 "#;
-
-/// Escapes text for HTML content and quoted attributes.
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Inline SVG in a numbered figure; plotters' `xmlns` (an http URL) is not needed inline.
 fn figure(number: usize, svg: &str, label: &str, caption: &str) -> String {
@@ -531,15 +467,10 @@ pub fn render_instability_html(r: &InstabilityReport) -> String {
     out
 }
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type DrawError = DrawingAreaErrorKind<std::io::Error>;
-
 const WIDTH: u32 = 1100;
 const HEIGHT: u32 = 420;
 const LEGEND_W: u32 = 250;
-const FONT: &str = "sans-serif";
 const INK: RGBColor = RGBColor(40, 40, 40);
-const MUTED: RGBColor = RGBColor(110, 110, 110);
 const GRAY: RGBColor = RGBColor(120, 120, 120);
 const VERMILLION: RGBColor = RGBColor(213, 94, 0);
 /// Okabe-Ito, for the per-layer lines.
@@ -991,38 +922,4 @@ fn draw_legend(area: &Area, series: &[Series]) -> Result<(), DrawError> {
         area.draw(&Text::new(more, (36, y), style))?;
     }
     Ok(())
-}
-
-/// Draws into a fresh SVG string; a drawing error gives an SVG with the message instead.
-fn render(size: (u32, u32), draw: impl FnOnce(&Area) -> Result<(), DrawError>) -> String {
-    let mut svg = String::new();
-    let result = {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE)
-            .and_then(|()| draw(&root))
-            .and_then(|()| root.present())
-    };
-    match result {
-        Ok(()) => svg,
-        Err(e) => message_svg(size, &format!("plot failed: {e}")),
-    }
-}
-
-/// An SVG of the given size with one centered line of text.
-fn message_svg(size: (u32, u32), text: &str) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        let style = (FONT, 16)
-            .into_font()
-            .color(&MUTED)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        let center = (size.0 as i32 / 2, size.1 as i32 / 2);
-        // Writing to a String cannot fail; an error would leave an empty SVG, not panic.
-        let _ = root
-            .fill(&WHITE)
-            .and_then(|()| root.draw(&Text::new(text, center, style)));
-        let _ = root.present();
-    }
-    svg
 }

@@ -56,7 +56,7 @@ footer { margin-top: 40px; }
 "#;
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub(super) fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -78,7 +78,7 @@ pub(super) const CONTROL_SENTENCE: &str = "The control varies no seed, so its ru
 /// `a|b` print as written: backslash-escapes CommonMark punctuation that could start markup,
 /// `_` only where it could start emphasis (not inside `bit_flip`), `#`, `-`, `+` only at the
 /// start. Line breaks become spaces.
-pub(super) fn escape_md(s: &str) -> String {
+pub(crate) fn escape_md(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     for (i, &c) in chars.iter().enumerate() {

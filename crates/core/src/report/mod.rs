@@ -14,10 +14,14 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use html::escape_html;
 pub use html::render_html;
+pub(crate) use markdown::escape_md;
 pub use markdown::render_markdown;
 pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
+pub(crate) use plots::{message_svg, render as render_svg, Area, DrawError, FONT, MUTED};
 pub use table::render_table;
+pub(crate) use table::wrap;
 
 /// A confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -13,9 +13,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-type DrawError = DrawingAreaErrorKind<std::io::Error>;
+pub(crate) type DrawError = DrawingAreaErrorKind<std::io::Error>;
 
 /// Okabe-Ito, reordered so that the first colors are the most distinct on white; black is
 /// replaced by a dark gray so the black markers stay visible.
@@ -29,9 +29,9 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(100, 100, 100),
     RGBColor(240, 228, 66),
 ];
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 const INK: RGBColor = RGBColor(40, 40, 40);
-const MUTED: RGBColor = RGBColor(110, 110, 110);
+pub(crate) const MUTED: RGBColor = RGBColor(110, 110, 110);
 /// Average glyph width of the 11 px tick labels, for layout.
 const CHAR_W: f64 = 6.6;
 /// Longest x label before it is abbreviated.
@@ -364,7 +364,10 @@ fn abbreviate(s: &str, max: usize) -> String {
 }
 
 /// Draws into a fresh SVG string; a drawing error gives an SVG with the message instead.
-fn render(size: (u32, u32), draw: impl FnOnce(&Area) -> Result<(), DrawError>) -> String {
+pub(crate) fn render(
+    size: (u32, u32),
+    draw: impl FnOnce(&Area) -> Result<(), DrawError>,
+) -> String {
     let mut svg = String::new();
     let result = {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -379,7 +382,7 @@ fn render(size: (u32, u32), draw: impl FnOnce(&Area) -> Result<(), DrawError>) -
 }
 
 /// An SVG of the given size with one centered line of text.
-fn message_svg(size: (u32, u32), text: &str) -> String {
+pub(crate) fn message_svg(size: (u32, u32), text: &str) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();

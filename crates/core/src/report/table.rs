@@ -137,7 +137,7 @@ pub(super) fn legend(r: &StudyReport, estimator: &str) -> String {
 
 /// Greedy word wrap: the first line starts with `first`, the others with `rest`; no line is
 /// longer than `width` characters unless a single word is.
-pub(super) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = first.to_string();
     let mut empty = true;
