@@ -312,43 +312,7 @@ pub fn render_sweep_table(rows: &[SweepRow]) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|k| {
-            cells
-                .iter()
-                .map(|c| c[k].len())
-                .chain([header[k].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |row: &[String]| {
-        row.iter()
-            .enumerate()
-            .map(|(k, c)| {
-                if k == 0 {
-                    format!("{c:<w$}", w = widths[k])
-                } else {
-                    format!("{c:>w$}", w = widths[k])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    out.push_str(&line(&header.map(String::from)));
-    out.push('\n');
-    out.push_str(
-        &widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  "),
-    );
-    out.push('\n');
-    for c in &cells {
-        out.push_str(&line(c));
-        out.push('\n');
-    }
+    out.push_str(&crate::report::text_table(&header, &cells));
     out
 }
 

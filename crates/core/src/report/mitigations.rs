@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::html::escape_html;
-use super::table::{num, plus_minus, with_interval};
+use super::table::{num, plus_minus, text_table, with_interval};
 use super::{MitigationRow, StudyReport};
 
 const HEADERS: [&str; 9] = [
@@ -38,51 +38,12 @@ pub fn render_mitigation_table(r: &StudyReport) -> String {
     if r.mitigations.is_empty() {
         return String::new();
     }
-    let rows: Vec<[String; 9]> = r.mitigations.iter().map(cells).collect();
-    let widths: Vec<usize> = (0..9)
-        .map(|k| {
-            rows.iter()
-                .map(|c| c[k].chars().count())
-                .chain([HEADERS[k].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let pad = widths[k].saturating_sub(c.chars().count());
-                if k == 0 {
-                    format!("{c}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{c}", " ".repeat(pad))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
+    let rows: Vec<Vec<String>> = r.mitigations.iter().map(|m| cells(m).to_vec()).collect();
     let mut out = String::from(
         "\nMitigations (PROTOCOL.md section 7): each row makes one model per replica of the `all`\n\
          condition; VR is the variability reduction against the single model.\n\n",
     );
-    out.push_str(&line(HEADERS.iter().map(|h| h.to_string()).collect()));
-    out.push('\n');
-    out.push_str(
-        &widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  "),
-    );
-    out.push('\n');
-    for c in rows {
-        out.push_str(&line(c.to_vec()));
-        out.push('\n');
-    }
+    out.push_str(&text_table(&HEADERS, &rows));
     out
 }
 

@@ -21,7 +21,7 @@ pub use markdown::render_markdown;
 pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
 pub(crate) use plots::{message_svg, render as render_svg, Area, DrawError, FONT, MUTED};
 pub use table::render_table;
-pub(crate) use table::wrap;
+pub(crate) use table::{text_table, wrap};
 
 /// A confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
