@@ -12,6 +12,7 @@
 use super::{Curve, InstabilityReport, TwinKind};
 use crate::report::{
     escape_html, escape_md, message_svg, render_svg as render, wrap, Area, DrawError, FONT, MUTED,
+    PALETTE,
 };
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -473,17 +474,6 @@ const LEGEND_W: u32 = 250;
 const INK: RGBColor = RGBColor(40, 40, 40);
 const GRAY: RGBColor = RGBColor(120, 120, 120);
 const VERMILLION: RGBColor = RGBColor(213, 94, 0);
-/// Okabe-Ito, for the per-layer lines.
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(100, 100, 100),
-    RGBColor(240, 228, 66),
-];
 /// Legend labels longer than this are cut.
 const MAX_LABEL: usize = 28;
 

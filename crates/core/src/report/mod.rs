@@ -19,7 +19,7 @@ pub use html::render_html;
 pub(crate) use markdown::escape_md;
 pub use markdown::render_markdown;
 pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
-pub(crate) use plots::{message_svg, render as render_svg, Area, DrawError, FONT, MUTED};
+pub(crate) use plots::{message_svg, render as render_svg, Area, DrawError, FONT, MUTED, PALETTE};
 pub use table::render_table;
 pub(crate) use table::{text_table, wrap};
 

@@ -19,7 +19,7 @@ pub(crate) type DrawError = DrawingAreaErrorKind<std::io::Error>;
 
 /// Okabe-Ito, reordered so that the first colors are the most distinct on white; black is
 /// replaced by a dark gray so the black markers stay visible.
-const PALETTE: [RGBColor; 8] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
