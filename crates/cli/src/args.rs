@@ -193,6 +193,12 @@ pub struct StudyArgs {
     /// Override the number of epochs of every run.
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,
+    /// Train on the first N training examples only.
+    #[arg(long, value_name = "N")]
+    pub train_limit: Option<usize>,
+    /// Evaluate on the first N test examples only.
+    #[arg(long, value_name = "N")]
+    pub test_limit: Option<usize>,
     /// Print report.json to stdout instead of the table.
     #[arg(long)]
     pub json: bool,

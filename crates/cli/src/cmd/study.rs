@@ -32,6 +32,8 @@ fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
     if let Some(e) = a.epochs {
         study.run.train.epochs = e;
     }
+    study.run.data.train_limit = a.train_limit.or(study.run.data.train_limit);
+    study.run.data.test_limit = a.test_limit.or(study.run.data.test_limit);
     study.run.threads = a.threads.unwrap_or(if study.run.threads == 0 {
         1
     } else {
