@@ -7,11 +7,14 @@ use runvar_core::store::BitFlipRecord;
 use tch::nn::VarStore;
 use tch::Tensor;
 
+use crate::model::pack::replica_chunk;
+use crate::params::Replica;
 use crate::EngineError;
 
-/// Apply the flip of `spec` to `vs` (after init, before the first step): an element of
-/// `spec.param` (default `default_param`) chosen uniformly by the `bit_flip` stream, moved to
-/// the next float32 above or below it (`nextafter`, a fair coin from the same stream).
+/// Apply the flip of `spec` to replica `r` of `vs` (after init, before the first step): an
+/// element of `spec.param` (default `default_param`) chosen uniformly by the `bit_flip`
+/// stream, moved to the next float32 above or below it (`nextafter`, a fair coin from the same
+/// stream). The element index is into the replica's own tensor, as in a solo run.
 ///
 /// # Errors
 /// [`EngineError::Spec`] when the tensor does not exist (the message lists the names).
@@ -19,10 +22,12 @@ pub fn apply(
     vs: &VarStore,
     spec: &BitFlipSpec,
     default_param: &str,
+    r: Replica,
 ) -> Result<BitFlipRecord, EngineError> {
     let name = spec.param.as_deref().unwrap_or(default_param);
     let vars = vs.variables();
-    let tensor = vars.get(name).ok_or_else(|| {
+    let tensor = vars.get(name).map(|t| replica_chunk(t, r.index, r.of));
+    let tensor = tensor.ok_or_else(|| {
         let mut names: Vec<_> = vs
             .variables()
             .into_keys()
@@ -41,7 +46,7 @@ pub fn apply(
     let numel = tensor.numel();
     let index = rng.gen_range(0..numel);
     let up = rng.gen_bool(0.5);
-    let flat = tensor.view([-1]);
+    let flat = tensor;
     let old = flat.double_value(&[index as i64]) as f32;
     let new = if up { old.next_up() } else { old.next_down() };
     tch::no_grad(|| {

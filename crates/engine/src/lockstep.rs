@@ -168,12 +168,12 @@ pub fn follow(
             .iter()
             .map(|p| norm(std::slice::from_ref(p)))
             .collect();
-        let (base_logits, _) = runs[0].evaluate()?;
+        let (base_logits, _) = first(runs[0].evaluate()?);
         let n = base_logits.len() / classes;
         for (curve, run) in curves.iter_mut().zip(&runs[1..]) {
             let p = trainable(run);
             let (total, per) = distances(&base_params, &p);
-            let (logits, _) = run.evaluate()?;
+            let (logits, _) = first(run.evaluate()?);
             let sq: f64 = logits
                 .iter()
                 .zip(&base_logits)
@@ -247,7 +247,14 @@ pub fn follow(
                     tensors[p] = Some(run.batch(&plans[p], ids, &mut buf));
                 }
                 let (x, y) = tensors[p].as_ref().expect("just built");
-                run.step(&mut opts[i], x, y, lr, &mut dropout[i], epoch, step)?;
+                let loss = run.step(
+                    &mut opts[i],
+                    x,
+                    y,
+                    lr,
+                    std::slice::from_mut(&mut dropout[i]),
+                )?;
+                crate::train::finite(loss[0], epoch, step)?;
             }
             step += 1;
             on_step(step, total);
@@ -257,7 +264,7 @@ pub fn follow(
             }
         }
     }
-    let (logits, _) = runs[0].evaluate()?;
+    let (logits, _) = first(runs[0].evaluate()?);
     let (acc, _) = crate::eval::accuracy_and_ce(&logits, &data.dataset.test.y, classes);
     Ok(Followed {
         curves,
@@ -265,4 +272,9 @@ pub fn follow(
         initial_norm,
         base_accuracy: 100.0 * acc,
     })
+}
+
+/// The only replica's `(logits, features)` of a solo trainer's evaluation.
+fn first(mut evaluated: Vec<crate::train::Evaluated>) -> crate::train::Evaluated {
+    evaluated.swap_remove(0)
 }

@@ -2,11 +2,14 @@
 
 use std::time::Instant;
 
+use rand_chacha::ChaCha20Rng;
 use runvar_core::batches::{AugmentDraw, EpochPlan};
 use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{stream, Source};
 use runvar_core::spec::{Device, RunSpec};
-use runvar_core::store::{BitFlipRecord, Environment, EpochMetrics, RunRecord, SpecRecord};
+use runvar_core::store::{
+    BitFlipRecord, Environment, EpochMetrics, PackRecord, RunRecord, SpecRecord,
+};
 use runvar_core::tta::{Tta, TTA_PADDING};
 use tch::nn::{OptimizerConfig, VarStore};
 use tch::Tensor;
@@ -14,6 +17,7 @@ use tch::Tensor;
 use crate::batch::{gather, Geometry};
 use crate::data::Prepared;
 use crate::model::{self, init::Init, layers::REDUCED_LR_GROUP, Mode, Network, Shape};
+use crate::params::Replica;
 use crate::{device, eval, params, EngineError};
 
 /// Progress of a run, sent to the caller's observer.
@@ -78,16 +82,30 @@ pub struct Snapshot {
     pub tta: Vec<Vec<f32>>,
 }
 
-/// A built, initialized (and possibly bit-flipped) network, ready to train.
+/// Built, initialized (and possibly bit-flipped) networks, ready to train: one run, or a
+/// replica pack of K runs trained as a single stacked model (see [`crate::model::pack`]).
+///
+/// Each replica of a pack draws everything (initial values, example order, augmentation,
+/// dropout masks, low-level permutation, bit flip) from its own spec's seeds, exactly as it
+/// would alone; only the floating-point accumulation order of the stacked kernels differs.
 pub struct Trainer<'a> {
-    spec: RunSpec,
+    specs: Vec<RunSpec>,
     data: &'a Prepared,
     vs: VarStore,
     net: Box<dyn Network>,
     device: tch::Device,
     environment: Environment,
-    bit_flip: Option<BitFlipRecord>,
+    bit_flips: Vec<Option<BitFlipRecord>>,
     trace: bool,
+}
+
+/// The recipe of `spec` with everything a pack's replicas may differ in (seeds, bit flip)
+/// cleared, as JSON.
+fn pack_key(spec: &RunSpec) -> serde_json::Value {
+    let mut s = spec.clone();
+    s.seeds = Default::default();
+    s.bit_flip = None;
+    serde_json::to_value(&s).unwrap_or_default()
 }
 
 impl<'a> Trainer<'a> {
@@ -98,9 +116,39 @@ impl<'a> Trainer<'a> {
     /// [`EngineError::Device`] when the device is unavailable; [`EngineError::Spec`] when the
     /// model does not fit the data or the bit-flip tensor does not exist.
     pub fn new(spec: &RunSpec, data: &'a Prepared) -> Result<Trainer<'a>, EngineError> {
-        let mut spec = spec.clone();
-        spec.threads = device::resolve_threads(spec.threads);
-        device::set_threads(spec.threads);
+        Trainer::pack(std::slice::from_ref(spec), data)
+    }
+
+    /// A replica pack of `specs.len()` runs (as [`Trainer::new`] for one): the specs must be
+    /// the same recipe and differ only in their seeds and bit flip.
+    ///
+    /// # Errors
+    /// As [`Trainer::new`]; [`EngineError::Spec`] when `specs` is empty or the specs differ in
+    /// more than seeds and bit flip.
+    pub fn pack(specs: &[RunSpec], data: &'a Prepared) -> Result<Trainer<'a>, EngineError> {
+        let Some(first) = specs.first() else {
+            return Err(EngineError::spec("pack", "a pack needs at least one run"));
+        };
+        if let Some(other) = specs.iter().find(|s| pack_key(s) != pack_key(first)) {
+            return Err(EngineError::spec(
+                "pack",
+                format!(
+                    "the runs of a pack must differ only in their seeds and bit flip; {:?} and \
+                     {:?} differ in more",
+                    first.seeds, other.seeds
+                ),
+            ));
+        }
+        let threads = device::resolve_threads(first.threads);
+        let specs: Vec<RunSpec> = specs
+            .iter()
+            .map(|s| RunSpec {
+                threads,
+                ..s.clone()
+            })
+            .collect();
+        let spec = &specs[0];
+        device::set_threads(threads);
         // Off: deterministic kernels everywhere. On CUDA, on: cuDNN may pick nondeterministic
         // (benchmarked) algorithms, the paper's low-level source. On CPU the source is the
         // in-minibatch permutation instead, and the kernels stay deterministic.
@@ -126,27 +174,43 @@ impl<'a> Trainer<'a> {
             }
         }
         let vs = VarStore::new(device);
-        let mut init = Init::new(stream(spec.seeds.init, Source::Init, 0));
-        let net = model::build(&spec.model, &vs.root(), shape, &mut init)?;
-        let bit_flip = match &spec.bit_flip {
-            Some(flip) => Some(crate::bitflip::apply(&vs, flip, net.first_weight())?),
-            None => None,
-        };
+        let mut inits: Vec<Init> = specs
+            .iter()
+            .map(|s| Init::new(stream(s.seeds.init, Source::Init, 0)))
+            .collect();
+        let net = model::build(&spec.model, &vs.root(), shape, &mut inits)?;
+        let of = specs.len();
+        let bit_flips = specs
+            .iter()
+            .enumerate()
+            .map(|(index, s)| match &s.bit_flip {
+                Some(flip) => {
+                    crate::bitflip::apply(&vs, flip, net.first_weight(), Replica { index, of })
+                        .map(Some)
+                }
+                None => Ok(None),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Trainer {
-            environment: device::environment(device, spec.threads),
-            spec,
+            environment: device::environment(device, threads),
+            specs,
             data,
             vs,
             net,
             device,
-            bit_flip,
+            bit_flips,
             trace: false,
         })
     }
 
-    /// The resolved spec (threads resolved) this run trains.
+    /// The resolved spec (threads resolved) of the first (for a solo run, the only) replica.
     pub fn spec(&self) -> &RunSpec {
-        &self.spec
+        &self.specs[0]
+    }
+
+    /// Replicas trained together (1 for a solo run).
+    pub fn replicas(&self) -> usize {
+        self.specs.len()
     }
 
     /// Keep each epoch's data draws in [`Outcome::trace`].
@@ -155,135 +219,203 @@ impl<'a> Trainer<'a> {
         self
     }
 
-    /// The current variables, sorted by name (see [`params::snapshot`]).
+    /// The current variables of the first replica, sorted by name (see [`params::snapshot`]).
     pub fn params(&self) -> Vec<(String, Vec<f32>)> {
-        params::snapshot(&self.vs)
+        self.replica_params(0)
     }
 
-    /// The bit flip applied at construction, if any.
+    /// The current variables of replica `index`, sorted by name.
+    pub fn replica_params(&self, index: usize) -> Vec<(String, Vec<f32>)> {
+        params::snapshot(&self.vs, self.replica(index))
+    }
+
+    /// The bit flip applied at construction to the first replica, if any.
     pub fn bit_flip(&self) -> Option<&BitFlipRecord> {
-        self.bit_flip.as_ref()
+        self.bit_flips[0].as_ref()
     }
 
-    /// Number of trainable parameters.
+    /// Number of trainable parameters of one replica.
     pub fn param_count(&self) -> usize {
-        params::count(&self.vs)
+        params::count(&self.vs, self.replicas())
     }
 
-    /// Train for the recipe's epochs, evaluating the test set after each, and return the run.
+    fn replica(&self, index: usize) -> Replica {
+        Replica {
+            index,
+            of: self.replicas(),
+        }
+    }
+
+    /// Train a solo run for the recipe's epochs, evaluating the test set after each.
     ///
     /// # Errors
-    /// [`EngineError::Diverged`] on a non-finite loss; [`EngineError::Torch`].
+    /// [`EngineError::Diverged`] on a non-finite loss; [`EngineError::Torch`];
+    /// [`EngineError::Spec`] for a pack (use [`Trainer::run_pack`]).
     pub fn run(self, on_event: &mut dyn FnMut(Event)) -> Result<Outcome, EngineError> {
+        if self.replicas() != 1 {
+            return Err(EngineError::spec(
+                "pack",
+                "Trainer::run trains one run; a pack is trained with run_pack",
+            ));
+        }
+        let mut outcomes = self.run_pack(on_event)?;
+        outcomes.pop().expect("one replica")
+    }
+
+    /// Train every replica for the recipe's epochs, evaluating the test set after each, and
+    /// return each replica's run, in pack order. A replica whose loss stops being finite is
+    /// [`EngineError::Diverged`]; it cannot disturb the others (replicas share no arithmetic),
+    /// which train on. [`Event::Epoch`] reports the first replica still training.
+    ///
+    /// # Errors
+    /// [`EngineError::Torch`] for the whole pack.
+    pub fn run_pack(
+        self,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
         let start = Instant::now();
-        let t = &self.spec.train;
+        let k = self.replicas();
+        let t = &self.specs[0].train;
         let ds = &self.data.dataset;
         let schedule = self.schedule();
         let mut opt = self.optimizer()?;
         on_event(Event::Started {
             total_steps: schedule.total_steps(),
         });
-        let mut buf = Vec::new();
-        let mut epochs = Vec::new();
-        let mut trace = Vec::new();
-        let mut snapshots = Vec::new();
+        let mut bufs = vec![Vec::new(); k];
+        let mut epochs = vec![Vec::new(); k];
+        let mut traces = vec![Vec::new(); k];
+        let mut snapshots = vec![Vec::new(); k];
+        let mut failed: Vec<Option<EngineError>> = (0..k).map(|_| None).collect();
         let snapshot_at = if t.cycles > 1 {
             schedule.cycle_ends()
         } else {
             Vec::new()
         };
         let mut step = 0;
-        for epoch in 0..t.epochs {
-            let plan = self.epoch_plan(epoch);
-            let mut dropout_rng = self.dropout_stream(epoch);
-            let mut loss_sum = 0.0;
-            let batches = plan.order.chunks(t.batch_size);
-            let n_batches = batches.len();
-            for ids in batches {
-                let (x, y) = self.batch(&plan, ids, &mut buf);
-                loss_sum += self.step(
-                    &mut opt,
-                    &x,
-                    &y,
-                    schedule.lr(step),
-                    &mut dropout_rng,
-                    epoch,
-                    step,
-                )?;
+        'epochs: for epoch in 0..t.epochs {
+            let plans: Vec<EpochPlan> = (0..k).map(|r| self.replica_plan(r, epoch)).collect();
+            let mut dropout: Vec<_> = (0..k).map(|r| self.replica_dropout(r, epoch)).collect();
+            let mut loss_sums = vec![0.0; k];
+            let chunks: Vec<Vec<&[usize]>> = plans
+                .iter()
+                .map(|p| p.order.chunks(t.batch_size).collect())
+                .collect();
+            let n_batches = chunks[0].len();
+            for j in 0..n_batches {
+                let ids: Vec<&[usize]> = chunks.iter().map(|c| c[j]).collect();
+                let (x, y) = self.pack_batch(&plans, &ids, &mut bufs);
+                let losses = self.step(&mut opt, &x, &y, schedule.lr(step), &mut dropout)?;
+                for (r, l) in losses.into_iter().enumerate() {
+                    loss_sums[r] += l;
+                    if !l.is_finite() && failed[r].is_none() {
+                        failed[r] = Some(EngineError::Diverged {
+                            epoch: epoch + 1,
+                            step,
+                            loss: l,
+                        });
+                    }
+                }
+                if failed.iter().all(Option::is_some) {
+                    break 'epochs;
+                }
                 on_event(Event::Step { step });
                 step += 1;
                 if snapshot_at.contains(&step) {
-                    snapshots.push(Snapshot {
-                        step,
-                        logits: self.evaluate()?.0,
-                        tta: self.evaluate_tta_all()?,
+                    let logits = self.evaluate()?;
+                    let tta = self.evaluate_tta_all()?;
+                    for (r, (l, _)) in logits.into_iter().enumerate() {
+                        snapshots[r].push(Snapshot {
+                            step,
+                            logits: l,
+                            tta: tta.iter().map(|v| v[r].clone()).collect(),
+                        });
+                    }
+                }
+            }
+            let evaluated = self.evaluate()?;
+            let mut reported = false;
+            for (r, (logits, _)) in evaluated.iter().enumerate() {
+                let (acc, ce) = eval::accuracy_and_ce(logits, &ds.test.y, ds.classes);
+                let m = EpochMetrics {
+                    epoch: epoch + 1,
+                    train_loss: loss_sums[r] / n_batches as f64,
+                    test_accuracy: acc,
+                    test_cross_entropy: ce,
+                    elapsed_seconds: start.elapsed().as_secs_f64(),
+                };
+                if !reported && failed[r].is_none() {
+                    on_event(Event::Epoch(m.clone()));
+                    reported = true;
+                }
+                epochs[r].push(m);
+            }
+            if self.trace {
+                for (r, (plan, rng)) in plans.into_iter().zip(&dropout).enumerate() {
+                    traces[r].push(EpochTrace {
+                        order: plan.order,
+                        augment: plan.augment,
+                        dropout_draws: rng.get_word_pos() as usize,
                     });
                 }
             }
-            let (logits, _) = self.evaluate()?;
-            let (acc, ce) = eval::accuracy_and_ce(&logits, &ds.test.y, ds.classes);
-            let m = EpochMetrics {
-                epoch: epoch + 1,
-                train_loss: loss_sum / n_batches as f64,
-                test_accuracy: acc,
-                test_cross_entropy: ce,
-                elapsed_seconds: start.elapsed().as_secs_f64(),
-            };
-            on_event(Event::Epoch(m.clone()));
-            epochs.push(m);
-            if self.trace {
-                let word = dropout_rng.get_word_pos();
-                trace.push(EpochTrace {
-                    order: plan.order,
-                    augment: plan.augment,
-                    dropout_draws: word as usize,
-                });
-            }
         }
-        let (logits, features) = self.evaluate()?;
-        let tta = self
-            .spec
-            .tta
-            .iter()
-            .copied()
-            .zip(self.evaluate_tta_all()?)
+        let finals = self.evaluate()?;
+        let tta = self.evaluate_tta_all()?;
+        let wall_seconds = start.elapsed().as_secs_f64();
+        let outcomes = finals
+            .into_iter()
+            .enumerate()
+            .map(|(r, (logits, features))| {
+                if let Some(e) = failed[r].take() {
+                    return Err(e);
+                }
+                let last = epochs[r].last().expect("at least one epoch");
+                let record = RunRecord {
+                    param_count: self.param_count(),
+                    param_hash: params::hash(&self.vs, self.replica(r)),
+                    bit_flip: self.bit_flips[r].clone(),
+                    test_accuracy: last.test_accuracy,
+                    test_cross_entropy: last.test_cross_entropy,
+                    n_test: ds.test.len(),
+                    classes: ds.classes,
+                    feature_dim: self.net.feature_dim(),
+                    wall_seconds,
+                    pack: (k > 1).then_some(PackRecord { size: k, index: r }),
+                };
+                Ok(Outcome {
+                    spec_record: SpecRecord {
+                        spec: self.specs[r].clone(),
+                        environment: self.environment.clone(),
+                    },
+                    record,
+                    epochs: std::mem::take(&mut epochs[r]),
+                    logits,
+                    features,
+                    labels: ds.test.y.clone(),
+                    trace: std::mem::take(&mut traces[r]),
+                    tta: self.specs[r]
+                        .tta
+                        .iter()
+                        .copied()
+                        .zip(tta.iter().map(|v| v[r].clone()))
+                        .collect(),
+                    snapshots: std::mem::take(&mut snapshots[r]),
+                })
+            })
             .collect();
-        let last = epochs.last().expect("at least one epoch");
-        let record = RunRecord {
-            param_count: params::count(&self.vs),
-            param_hash: params::hash(&self.vs),
-            bit_flip: self.bit_flip.clone(),
-            test_accuracy: last.test_accuracy,
-            test_cross_entropy: last.test_cross_entropy,
-            n_test: ds.test.len(),
-            classes: ds.classes,
-            feature_dim: self.net.feature_dim(),
-            wall_seconds: start.elapsed().as_secs_f64(),
-        };
-        Ok(Outcome {
-            spec_record: SpecRecord {
-                spec: self.spec.clone(),
-                environment: self.environment.clone(),
-            },
-            record,
-            epochs,
-            logits,
-            features,
-            labels: ds.test.y.clone(),
-            trace,
-            tta,
-            snapshots,
-        })
+        Ok(outcomes)
     }
 
     /// The recipe's learning-rate schedule over this run's training set.
     pub(crate) fn schedule(&self) -> LrSchedule {
-        LrSchedule::new(&self.spec.train, self.data.dataset.train.len())
+        LrSchedule::new(&self.specs[0].train, self.data.dataset.train.len())
     }
 
-    /// SGD with the recipe's momentum and weight decay (PyTorch semantics).
+    /// SGD with the recipe's momentum and weight decay (PyTorch semantics). Every update is
+    /// elementwise, so a pack's replicas are updated exactly as they would be alone.
     pub(crate) fn optimizer(&self) -> Result<tch::nn::Optimizer, EngineError> {
-        let t = &self.spec.train;
+        let t = &self.specs[0].train;
         Ok(tch::nn::Sgd {
             momentum: t.momentum,
             dampening: 0.0,
@@ -293,23 +425,32 @@ impl<'a> Trainer<'a> {
         .build(&self.vs, t.lr)?)
     }
 
-    /// The data draws of `epoch` for this run.
+    /// The data draws of `epoch` for the first replica.
     pub(crate) fn epoch_plan(&self, epoch: usize) -> EpochPlan {
+        self.replica_plan(0, epoch)
+    }
+
+    fn replica_plan(&self, r: usize, epoch: usize) -> EpochPlan {
         let ds = &self.data.dataset;
+        let spec = &self.specs[r];
         EpochPlan::new(
-            &self.spec.seeds,
+            &spec.seeds,
             epoch,
             ds.train.len(),
-            self.spec.train.batch_size,
-            self.spec.low_level && !self.device.is_cuda(),
-            &self.spec.data.augment,
+            spec.train.batch_size,
+            spec.low_level && !self.device.is_cuda(),
+            &spec.data.augment,
             ds.height > 1,
         )
     }
 
-    /// The dropout stream of `epoch`.
-    pub(crate) fn dropout_stream(&self, epoch: usize) -> rand_chacha::ChaCha20Rng {
-        stream(self.spec.seeds.dropout, Source::Dropout, epoch as u64)
+    /// The dropout stream of `epoch` for the first replica.
+    pub(crate) fn dropout_stream(&self, epoch: usize) -> ChaCha20Rng {
+        self.replica_dropout(0, epoch)
+    }
+
+    fn replica_dropout(&self, r: usize, epoch: usize) -> ChaCha20Rng {
+        stream(self.specs[r].seeds.dropout, Source::Dropout, epoch as u64)
     }
 
     /// The input and label tensors of examples `ids`, cropped and flipped per `plan`.
@@ -325,7 +466,7 @@ impl<'a> Trainer<'a> {
             height: ds.height,
             width: ds.width,
         };
-        let aug = &self.spec.data.augment;
+        let aug = &self.specs[0].data.augment;
         gather(
             &ds.train,
             geo,
@@ -347,44 +488,72 @@ impl<'a> Trainer<'a> {
         (x, Tensor::from_slice(&y).to_device(self.device))
     }
 
-    /// One SGD step at learning rate `lr` (1-D parameters at the reduced rate); the loss.
+    /// Each replica's batch (`ids[r]` drawn per `plans[r]`), in the pack's input layout; labels
+    /// `[b]` for one replica, `[K, b]` for a pack.
+    fn pack_batch(
+        &self,
+        plans: &[EpochPlan],
+        ids: &[&[usize]],
+        bufs: &mut [Vec<f32>],
+    ) -> (Tensor, Tensor) {
+        let (xs, ys): (Vec<Tensor>, Vec<Tensor>) = plans
+            .iter()
+            .zip(ids)
+            .zip(bufs.iter_mut())
+            .map(|((plan, ids), buf)| self.batch(plan, ids, buf))
+            .unzip();
+        let x = self.net.replicas().interleave(&xs);
+        let y = if let [y] = &ys[..] {
+            y.shallow_clone()
+        } else {
+            Tensor::stack(&ys, 0)
+        };
+        (x, y)
+    }
+
+    /// One SGD step at learning rate `lr` (1-D parameters at the reduced rate), with replica
+    /// k's dropout masks from `dropout[k]`; each replica's mean loss over its batch, which may
+    /// be non-finite (see [`finite`]).
     ///
-    /// # Errors
-    /// [`EngineError::Diverged`] when the loss is not finite.
-    #[allow(clippy::too_many_arguments)]
+    /// A pack minimizes the sum of its replicas' mean losses: replica k's gradient is exactly
+    /// the gradient of its own loss, as in a solo run.
     pub(crate) fn step(
         &self,
         opt: &mut tch::nn::Optimizer,
         x: &Tensor,
         y: &Tensor,
         lr: f64,
-        dropout: &mut rand_chacha::ChaCha20Rng,
-        epoch: usize,
-        step: usize,
-    ) -> Result<f64, EngineError> {
+        dropout: &mut [ChaCha20Rng],
+    ) -> Result<Vec<f64>, EngineError> {
         let out = self.net.forward(x, &mut Mode::Train(dropout));
-        let loss = out.logits.cross_entropy_for_logits(y);
+        let (loss, losses) = if self.net.replicas().is_solo() {
+            let loss = out.logits.cross_entropy_for_logits(y);
+            let l = loss.double_value(&[]);
+            (loss, vec![l])
+        } else {
+            let per_example = out
+                .logits
+                .log_softmax(-1, None)
+                .gather(2, &y.unsqueeze(-1), false)
+                .squeeze_dim(-1)
+                .neg();
+            let per_replica = per_example.mean_dim(1, false, None);
+            let losses = Vec::<f64>::try_from(per_replica.detach().to_device(tch::Device::Cpu))?;
+            (per_replica.sum(None), losses)
+        };
         opt.set_lr_group(0, lr);
-        opt.set_lr_group(REDUCED_LR_GROUP, lr * self.spec.train.reduced_lr_factor);
+        opt.set_lr_group(REDUCED_LR_GROUP, lr * self.specs[0].train.reduced_lr_factor);
         opt.backward_step(&loss);
-        let l = loss.double_value(&[]);
-        if !l.is_finite() {
-            return Err(EngineError::Diverged {
-                epoch: epoch + 1,
-                step,
-                loss: l,
-            });
-        }
-        Ok(l)
+        Ok(losses)
     }
 
-    /// Test logits averaged over the views of `tta` (PROTOCOL.md section 7), the views
-    /// summed in f64 in view order.
+    /// Test logits of every replica averaged over the views of `tta` (PROTOCOL.md section 7),
+    /// the views summed in f64 in view order.
     ///
     /// # Errors
     /// [`EngineError::Spec`] when the variant does not apply to this data (a mirror of a 1-D
     /// signal).
-    pub fn evaluate_tta(&self, tta: Tta) -> Result<Vec<f32>, EngineError> {
+    pub fn evaluate_tta(&self, tta: Tta) -> Result<Vec<Vec<f32>>, EngineError> {
         let ds = &self.data.dataset;
         let views = tta
             .views(ds.height > 1)
@@ -396,12 +565,12 @@ impl<'a> Trainer<'a> {
         };
         let n = ds.test.len();
         let ids: Vec<usize> = (0..n).collect();
-        let mut sum = vec![0f64; n * ds.classes];
+        let mut sums = vec![vec![0f64; n * ds.classes]; self.replicas()];
         let mut buf = Vec::new();
         let _guard = tch::no_grad_guard();
         for view in &views {
             let draws = vec![*view; n];
-            for chunk in ids.chunks(self.spec.train.eval_batch_size) {
+            for chunk in ids.chunks(self.specs[0].train.eval_batch_size) {
                 gather(
                     &ds.test,
                     geo,
@@ -411,57 +580,97 @@ impl<'a> Trainer<'a> {
                     &self.data.pad_value,
                     &mut buf,
                 );
-                let x = Tensor::from_slice(&buf)
-                    .view([
-                        chunk.len() as i64,
-                        ds.channels as i64,
-                        ds.height as i64,
-                        ds.width as i64,
-                    ])
-                    .to_device(self.device);
-                let out = self.net.forward(&x, &mut Mode::Eval);
-                let logits =
-                    Vec::<f32>::try_from(out.logits.to_device(tch::Device::Cpu).flatten(0, -1))?;
+                let x = Tensor::from_slice(&buf).view([
+                    chunk.len() as i64,
+                    ds.channels as i64,
+                    ds.height as i64,
+                    ds.width as i64,
+                ]);
                 let offset = chunk[0] * ds.classes;
-                for (s, v) in sum[offset..offset + logits.len()].iter_mut().zip(logits) {
-                    *s += v as f64;
+                for (sum, (logits, _)) in sums.iter_mut().zip(self.forward_eval(&x, false)?) {
+                    for (s, v) in sum[offset..offset + logits.len()].iter_mut().zip(logits) {
+                        *s += v as f64;
+                    }
                 }
             }
         }
         let k = views.len() as f64;
-        Ok(sum.into_iter().map(|s| (s / k) as f32).collect())
+        Ok(sums
+            .into_iter()
+            .map(|sum| sum.into_iter().map(|s| (s / k) as f32).collect())
+            .collect())
     }
 
-    fn evaluate_tta_all(&self) -> Result<Vec<Vec<f32>>, EngineError> {
-        self.spec
+    /// Per TTA variant of the spec, per replica: the TTA logits.
+    fn evaluate_tta_all(&self) -> Result<Vec<Vec<Vec<f32>>>, EngineError> {
+        self.specs[0]
             .tta
             .iter()
             .map(|&t| self.evaluate_tta(t))
             .collect()
     }
 
-    /// Test-set logits and features in evaluation mode.
-    pub(crate) fn evaluate(&self) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
+    /// Evaluation-mode forward of the test batch `x` (`[b, c, h, w]`, on the CPU) through every
+    /// replica: per replica, its logits and (when `features`) its features, row-major.
+    fn forward_eval(&self, x: &Tensor, features: bool) -> Result<Vec<Evaluated>, EngineError> {
+        let replicas = self.net.replicas();
+        let out = self.net.forward(
+            &replicas.broadcast(&x.to_device(self.device)),
+            &mut Mode::Eval,
+        );
+        let per_replica = |t: &Tensor| -> Result<Vec<Vec<f32>>, EngineError> {
+            let t = t.to_device(tch::Device::Cpu);
+            if replicas.is_solo() {
+                return Ok(vec![Vec::<f32>::try_from(t.flatten(0, -1))?]);
+            }
+            (0..replicas.0)
+                .map(|r| Ok(Vec::<f32>::try_from(t.get(r).flatten(0, -1))?))
+                .collect()
+        };
+        let logits = per_replica(&out.logits)?;
+        let features = if features {
+            per_replica(&out.features)?
+        } else {
+            vec![Vec::new(); logits.len()]
+        };
+        Ok(logits.into_iter().zip(features).collect())
+    }
+
+    /// Test-set logits and features of every replica in evaluation mode.
+    pub(crate) fn evaluate(&self) -> Result<Vec<Evaluated>, EngineError> {
         let ds = &self.data.dataset;
         let len = ds.example_len();
         let dims = [ds.channels as i64, ds.height as i64, ds.width as i64];
-        let mut logits = Vec::with_capacity(ds.test.len() * ds.classes);
-        let mut features = Vec::with_capacity(ds.test.len() * self.net.feature_dim());
+        let mut all: Vec<(Vec<f32>, Vec<f32>)> = vec![(Vec::new(), Vec::new()); self.replicas()];
         let _guard = tch::no_grad_guard();
-        for chunk in ds.test.x.chunks(self.spec.train.eval_batch_size * len) {
+        for chunk in ds.test.x.chunks(self.specs[0].train.eval_batch_size * len) {
             let b = (chunk.len() / len) as i64;
-            let x = Tensor::from_slice(chunk)
-                .view([b, dims[0], dims[1], dims[2]])
-                .to_device(self.device);
-            let out = self.net.forward(&x, &mut Mode::Eval);
-            logits.extend(Vec::<f32>::try_from(
-                out.logits.to_device(tch::Device::Cpu).flatten(0, -1),
-            )?);
-            features.extend(Vec::<f32>::try_from(
-                out.features.to_device(tch::Device::Cpu).flatten(0, -1),
-            )?);
+            let x = Tensor::from_slice(chunk).view([b, dims[0], dims[1], dims[2]]);
+            for (acc, (logits, features)) in all.iter_mut().zip(self.forward_eval(&x, true)?) {
+                acc.0.extend(logits);
+                acc.1.extend(features);
+            }
         }
-        Ok((logits, features))
+        Ok(all)
+    }
+}
+
+/// One replica's test-set logits and features, row-major.
+pub(crate) type Evaluated = (Vec<f32>, Vec<f32>);
+
+/// `loss` when it is finite, else [`EngineError::Diverged`] at `epoch` (0-based) and `step`.
+///
+/// # Errors
+/// [`EngineError::Diverged`].
+pub(crate) fn finite(loss: f64, epoch: usize, step: usize) -> Result<f64, EngineError> {
+    if loss.is_finite() {
+        Ok(loss)
+    } else {
+        Err(EngineError::Diverged {
+            epoch: epoch + 1,
+            step,
+            loss,
+        })
     }
 }
 

@@ -180,10 +180,10 @@ fn count(model: &ModelSpec, shape: Shape) -> (usize, Vec<String>) {
         runvar_core::seed::Source::Init,
         0,
     ));
-    let _net = model::build(model, &vs.root(), shape, &mut init).unwrap();
+    let _net = model::build(model, &vs.root(), shape, std::slice::from_mut(&mut init)).unwrap();
     let mut names: Vec<String> = vs.variables().into_keys().collect();
     names.sort();
-    (runvar_engine::params::count(&vs), names)
+    (runvar_engine::params::count(&vs, 1), names)
 }
 
 #[test]
@@ -366,7 +366,7 @@ fn tta_views_start_with_the_original_image() {
     }
     // A trained model's flip TTA is the mean of the plain and the mirrored logits.
     let trainer = Trainer::new(&s, &data).unwrap();
-    let flip = trainer.evaluate_tta(Tta::Flip).unwrap();
+    let flip = trainer.evaluate_tta(Tta::Flip).unwrap().remove(0);
     assert_eq!(flip.len(), ds.test.len() * ds.classes);
     assert!(flip.iter().all(|v| v.is_finite()));
 }

@@ -10,5 +10,5 @@ pub mod npy;
 mod record;
 mod run_dir;
 
-pub use record::{BitFlipRecord, Environment, EpochMetrics, RunRecord, SpecRecord};
+pub use record::{BitFlipRecord, Environment, EpochMetrics, PackRecord, RunRecord, SpecRecord};
 pub use run_dir::{is_complete, RunDirWriter, StoreError, DONE};

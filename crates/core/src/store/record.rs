@@ -81,6 +81,20 @@ pub struct RunRecord {
     pub classes: usize,
     /// Width of `features.npy`.
     pub feature_dim: usize,
-    /// Wall time of training and evaluation, seconds (data loading excluded).
+    /// Wall time of training and evaluation, seconds (data loading excluded); for a run trained
+    /// in a replica pack, the whole pack's.
     pub wall_seconds: f64,
+    /// The replica pack the run was trained in, if it was not trained alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<PackRecord>,
+}
+
+/// Where a run sat in a replica pack. Packs change the floating-point accumulation order, so a
+/// run's bits depend on the pack size (not on its position in the pack).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackRecord {
+    /// Replicas in the pack.
+    pub size: usize,
+    /// This run's position in it (0-based).
+    pub index: usize,
 }

@@ -39,3 +39,16 @@ impl Init {
         Tensor::from_slice(&values).view(dims)
     }
 }
+
+/// One tensor per replica, each drawn by `draw` from that replica's own stream, stacked along a
+/// new leading dimension; a single replica's tensor is returned as drawn (no leading dimension).
+///
+/// Each replica's stream advances exactly as it would in a model of its own, because every
+/// layer draws its tensors replica by replica in the same order a solo model does.
+pub fn per_replica(inits: &mut [Init], mut draw: impl FnMut(&mut Init) -> Tensor) -> Tensor {
+    if let [one] = inits {
+        return draw(one);
+    }
+    let parts: Vec<Tensor> = inits.iter_mut().map(&mut draw).collect();
+    Tensor::stack(&parts, 0)
+}

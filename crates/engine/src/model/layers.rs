@@ -2,16 +2,20 @@
 //!
 //! Group 0 holds weights (full learning rate); group 1 holds 1-D parameters, biases and
 //! BatchNorm scales and shifts, which train at `train.reduced_lr_factor` times the rate.
+//!
+//! Every layer is built for `inits.len()` replicas (one init stream each): a solo layer for
+//! one, a replica pack (see [`super::pack`]) for more.
 
 use tch::nn::{self, Path};
 use tch::Tensor;
 
-use super::init::Init;
+use super::init::{per_replica, Init};
 
 /// The optimizer group of 1-D parameters.
 pub const REDUCED_LR_GROUP: usize = 1;
 
-/// A fully connected layer.
+/// A fully connected layer: weight `[out, in]` and bias `[out]`, or `[K, out, in]` and
+/// `[K, out]` for a pack of K.
 #[derive(Debug)]
 pub struct Linear {
     w: Tensor,
@@ -20,18 +24,32 @@ pub struct Linear {
 
 impl Linear {
     /// PyTorch's default `nn.Linear` init: weight and bias uniform in `±1/sqrt(fan_in)`.
-    pub fn new(p: &Path, in_dim: i64, out_dim: i64, init: &mut Init) -> Linear {
+    pub fn new(p: &Path, in_dim: i64, out_dim: i64, inits: &mut [Init]) -> Linear {
         let bound = 1.0 / (in_dim as f64).sqrt();
-        let w = p.var_copy("weight", &init.uniform(&[out_dim, in_dim], bound));
-        let b = p
-            .set_group(REDUCED_LR_GROUP)
-            .var_copy("bias", &init.uniform(&[out_dim], bound));
+        let mut w = Vec::new();
+        let b = per_replica(inits, |init| {
+            w.push(init.uniform(&[out_dim, in_dim], bound));
+            init.uniform(&[out_dim], bound)
+        });
+        let w = if let [one] = &w[..] {
+            one.shallow_clone()
+        } else {
+            Tensor::stack(&w, 0)
+        };
+        let w = p.var_copy("weight", &w);
+        let b = p.set_group(REDUCED_LR_GROUP).var_copy("bias", &b);
         Linear { w, b }
     }
 
-    /// `x W^T + b`.
+    /// `x W^T + b` on flat `[b, in]`; a batched matmul on a pack's `[K, b, in]`.
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        x.linear(&self.w, Some(&self.b))
+        if self.w.dim() == 2 {
+            x.linear(&self.w, Some(&self.b))
+        } else {
+            self.b
+                .unsqueeze(1)
+                .baddbmm(x, &self.w.transpose(1, 2), 1, 1)
+        }
     }
 }
 
@@ -44,13 +62,15 @@ pub enum ConvInit {
     KaimingFanOut,
 }
 
-/// A 2-D convolution: `kh x kw` kernel, stride in both axes, zero padding `(ph, pw)`.
+/// A 2-D convolution: `kh x kw` kernel, stride in both axes, zero padding `(ph, pw)`; for a
+/// pack of K, one group per replica.
 #[derive(Debug)]
 pub struct Conv2d {
     w: Tensor,
     b: Option<Tensor>,
     stride: [i64; 2],
     padding: [i64; 2],
+    groups: i64,
 }
 
 /// Shape of a convolution: channels in and out, kernel height and width.
@@ -87,21 +107,29 @@ impl Conv2d {
         stride: i64,
         same: bool,
         how: ConvInit,
-        init: &mut Init,
+        inits: &mut [Init],
     ) -> Conv2d {
         let dims = [s.c_out, s.c_in, s.kh, s.kw];
+        let packed = [-1, s.c_in, s.kh, s.kw];
         let (w, b) = match how {
             ConvInit::Default => {
                 let bound = 1.0 / ((s.c_in * s.kh * s.kw) as f64).sqrt();
-                let w = p.var_copy("weight", &init.uniform(&dims, bound));
+                let mut b = Vec::new();
+                let w = per_replica(inits, |init| {
+                    let w = init.uniform(&dims, bound);
+                    b.push(init.uniform(&[s.c_out], bound));
+                    w
+                });
+                let w = p.var_copy("weight", &w.reshape(packed));
                 let b = p
                     .set_group(REDUCED_LR_GROUP)
-                    .var_copy("bias", &init.uniform(&[s.c_out], bound));
+                    .var_copy("bias", &Tensor::cat(&b, 0));
                 (w, Some(b))
             }
             ConvInit::KaimingFanOut => {
                 let std = (2.0 / (s.c_out * s.kh * s.kw) as f64).sqrt();
-                (p.var_copy("weight", &init.normal(&dims, std)), None)
+                let w = per_replica(inits, |init| init.normal(&dims, std));
+                (p.var_copy("weight", &w.reshape(packed)), None)
             }
         };
         let padding = if same { [s.kh / 2, s.kw / 2] } else { [0, 0] };
@@ -111,10 +139,11 @@ impl Conv2d {
             b,
             stride,
             padding,
+            groups: inits.len() as i64,
         }
     }
 
-    /// The convolution.
+    /// The convolution, of spatial `[b, K*c_in, h, w]` (see [`super::pack`]).
     pub fn forward(&self, x: &Tensor) -> Tensor {
         x.conv2d(
             &self.w,
@@ -122,13 +151,14 @@ impl Conv2d {
             self.stride,
             self.padding,
             [1, 1],
-            1,
+            self.groups,
         )
     }
 }
 
 /// BatchNorm over `c` channels (eps 1e-5, momentum 0.1) with scale `gamma` and shift 0, in the
-/// reduced-LR group. Deterministic init: no stream draw.
+/// reduced-LR group. Deterministic init: no stream draw. For a pack of K, `c` is `K *` the
+/// replica's channels: BatchNorm is per channel, so each replica keeps its own statistics.
 pub fn batch_norm(p: &Path, c: i64, gamma: f64) -> nn::BatchNorm {
     let config = nn::BatchNormConfig {
         ws_init: nn::Init::Const(gamma),

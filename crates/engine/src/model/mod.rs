@@ -9,6 +9,7 @@ pub mod dropout;
 pub mod init;
 pub mod layers;
 mod mlp;
+pub mod pack;
 mod resnet;
 
 use runvar_core::spec::ModelSpec;
@@ -17,26 +18,29 @@ use tch::Tensor;
 
 pub use dropout::Mode;
 use init::Init;
+pub use pack::Replicas;
 
 use crate::EngineError;
 
-/// What a forward pass gives.
+/// What a forward pass gives (with a leading replica dimension `K` for a pack).
 #[derive(Debug)]
 pub struct Output {
-    /// `[batch, classes]`.
+    /// `[batch, classes]`, or `[K, batch, classes]`.
     pub logits: Tensor,
-    /// `[batch, feature_dim]`: the penultimate layer.
+    /// `[batch, feature_dim]`, or `[K, batch, feature_dim]`: the penultimate layer.
     pub features: Tensor,
 }
 
 /// A network built from a [`ModelSpec`].
 pub trait Network {
-    /// Forward pass of `x` (`[batch, channels, height, width]`).
+    /// Forward pass of `x` (`[batch, K * channels, height, width]`, see [`pack`]).
     fn forward(&self, x: &Tensor, mode: &mut Mode) -> Output;
     /// Name of the first layer's weight tensor (the default bit-flip target).
     fn first_weight(&self) -> &'static str;
     /// Width of the penultimate features.
     fn feature_dim(&self) -> usize;
+    /// How many replicas this network holds.
+    fn replicas(&self) -> Replicas;
 }
 
 /// Input shape and class count a network is built for.
@@ -52,7 +56,8 @@ pub struct Shape {
     pub classes: usize,
 }
 
-/// Build the network of `spec` under `p`, drawing initial values from `init`.
+/// Build the network of `spec` under `p`: one replica per init stream of `inits`, each drawing
+/// its initial values from its own stream (a pack when there is more than one).
 ///
 /// # Errors
 /// [`EngineError::Spec`] when the model cannot take this input (e.g. a CNN on 1-D signals).
@@ -60,12 +65,12 @@ pub fn build(
     spec: &ModelSpec,
     p: &Path,
     shape: Shape,
-    init: &mut Init,
+    inits: &mut [Init],
 ) -> Result<Box<dyn Network>, EngineError> {
     Ok(match spec {
-        ModelSpec::Linear => Box::new(mlp::Mlp::new(p, shape, &[], 0.0, init)),
+        ModelSpec::Linear => Box::new(mlp::Mlp::new(p, shape, &[], 0.0, inits)),
         ModelSpec::Mlp { hidden, dropout } => {
-            Box::new(mlp::Mlp::new(p, shape, hidden, *dropout, init))
+            Box::new(mlp::Mlp::new(p, shape, hidden, *dropout, inits))
         }
         ModelSpec::Cnn {
             dropout,
@@ -80,10 +85,10 @@ pub fn build(
                     ),
                 ));
             }
-            Box::new(cnn::Cnn::new(p, shape, *dropout, *dropout_fc, init))
+            Box::new(cnn::Cnn::new(p, shape, *dropout, *dropout_fc, inits))
         }
         ModelSpec::Resnet { depth, width } => {
-            Box::new(resnet::ResNet::new(p, shape, *depth, *width, init))
+            Box::new(resnet::ResNet::new(p, shape, *depth, *width, inits))
         }
     })
 }

@@ -7,6 +7,7 @@ use tch::Tensor;
 
 use super::init::Init;
 use super::layers::{batch_norm, Conv2d, ConvInit, ConvShape, Linear};
+use super::pack::Replicas;
 use super::{Mode, Network, Output, Shape};
 
 /// Shortcut of a block that changes width or resolution: subsample, BN (input channels), pad.
@@ -27,7 +28,7 @@ struct Block {
 }
 
 impl Block {
-    fn new(p: &Path, c_in: i64, c_out: i64, stride: i64, kh: i64, init: &mut Init) -> Block {
+    fn new(p: &Path, c_in: i64, c_out: i64, stride: i64, kh: i64, inits: &mut [Init]) -> Block {
         let shape = |c_in, c_out| ConvShape {
             c_in,
             c_out,
@@ -40,21 +41,22 @@ impl Block {
             stride,
             true,
             ConvInit::KaimingFanOut,
-            init,
+            inits,
         );
-        let bn1 = batch_norm(&(p / "bn1"), c_out, 1.0);
+        let k = inits.len() as i64;
+        let bn1 = batch_norm(&(p / "bn1"), k * c_out, 1.0);
         let conv2 = Conv2d::new(
             &(p / "conv2"),
             shape(c_out, c_out),
             1,
             true,
             ConvInit::KaimingFanOut,
-            init,
+            inits,
         );
-        let bn2 = batch_norm(&(p / "bn2"), c_out, 0.0);
+        let bn2 = batch_norm(&(p / "bn2"), k * c_out, 0.0);
         let shortcut = (stride != 1 || c_in != c_out).then(|| Downsample {
             stride,
-            bn: batch_norm(&(p / "shortcut_bn"), c_in, 1.0),
+            bn: batch_norm(&(p / "shortcut_bn"), k * c_in, 1.0),
             extra_channels: c_out - c_in,
         });
         Block {
@@ -66,7 +68,7 @@ impl Block {
         }
     }
 
-    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
+    fn forward(&self, x: &Tensor, train: bool, replicas: Replicas) -> Tensor {
         let h = self.bn1.forward_t(&self.conv1.forward(x), train).relu();
         let h = self.bn2.forward_t(&self.conv2.forward(&h), train);
         let s = match &self.shortcut {
@@ -79,7 +81,7 @@ impl Block {
                     x.shallow_clone()
                 };
                 let sub = d.bn.forward_t(&sub, train);
-                sub.constant_pad_nd([0, 0, 0, 0, 0, d.extra_channels])
+                replicas.pad_channels(&sub, d.extra_channels)
             }
         };
         (h + s).relu()
@@ -94,6 +96,7 @@ pub struct ResNet {
     blocks: Vec<Block>,
     fc: Linear,
     feature_dim: usize,
+    replicas: Replicas,
 }
 
 impl ResNet {
@@ -101,7 +104,7 @@ impl ResNet {
     /// `[b, c, h, w]` → stem `[b, 16k, h, w]` → stage 1 `[b, 16k, h, w]` → stage 2
     /// `[b, 32k, h/2, w/2]` → stage 3 `[b, 64k, h/4, w/4]` → pool `[b, 64k]` → `[b, classes]`,
     /// with k the width multiplier (widths rounded, at least 1).
-    pub fn new(p: &Path, s: Shape, depth: usize, width: f64, init: &mut Init) -> ResNet {
+    pub fn new(p: &Path, s: Shape, depth: usize, width: f64, inits: &mut [Init]) -> ResNet {
         let n = (depth - 2) / 6;
         let widths: Vec<i64> = [16.0, 32.0, 64.0]
             .iter()
@@ -117,25 +120,34 @@ impl ResNet {
             kh,
             kw: 3,
         };
-        let conv1 = Conv2d::new(&(p / "conv1"), stem, 1, true, ConvInit::KaimingFanOut, init);
-        let bn1 = batch_norm(&(p / "bn1"), widths[0], 1.0);
+        let conv1 = Conv2d::new(
+            &(p / "conv1"),
+            stem,
+            1,
+            true,
+            ConvInit::KaimingFanOut,
+            inits,
+        );
+        let replicas = Replicas(inits.len() as i64);
+        let bn1 = batch_norm(&(p / "bn1"), replicas.0 * widths[0], 1.0);
         let mut blocks = Vec::new();
         let mut c_in = widths[0];
         for (stage, &c_out) in widths.iter().enumerate() {
             for i in 0..n {
                 let stride = if stage > 0 && i == 0 { 2 } else { 1 };
                 let bp = p / format!("layer{}", stage + 1) / i;
-                blocks.push(Block::new(&bp, c_in, c_out, stride, kh, init));
+                blocks.push(Block::new(&bp, c_in, c_out, stride, kh, inits));
                 c_in = c_out;
             }
         }
-        let fc = Linear::new(&(p / "fc"), c_in, s.classes as i64, init);
+        let fc = Linear::new(&(p / "fc"), c_in, s.classes as i64, inits);
         ResNet {
             conv1,
             bn1,
             blocks,
             fc,
             feature_dim: c_in as usize,
+            replicas,
         }
     }
 }
@@ -145,9 +157,9 @@ impl Network for ResNet {
         let train = mode.is_train();
         let mut h = self.bn1.forward_t(&self.conv1.forward(x), train).relu();
         for block in &self.blocks {
-            h = block.forward(&h, train);
+            h = block.forward(&h, train, self.replicas);
         }
-        let features = h.mean_dim(&[2i64, 3][..], false, None);
+        let features = self.replicas.pool(&h);
         Output {
             logits: self.fc.forward(&features),
             features,
@@ -160,5 +172,9 @@ impl Network for ResNet {
 
     fn feature_dim(&self) -> usize {
         self.feature_dim
+    }
+
+    fn replicas(&self) -> Replicas {
+        self.replicas
     }
 }
