@@ -95,6 +95,50 @@ fn control_row_is_exact_and_reports_are_written() {
     );
 }
 
+/// `--pack 2` trains the runs as replica packs: the control row stays exact (a condition's
+/// last, odd run is padded to a pack of 2), runs record their pack, packed runs are close to
+/// (not bit-equal to) solo runs, and the pack size is part of the study's identity.
+#[test]
+fn packed_study_keeps_the_control_exact_and_records_packs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = SMALL.to_vec();
+    args.extend(["--out", "p", "--pack", "2"]);
+    ok(runvar(tmp.path(), &args));
+    let dir = tmp.path().join("p");
+    let r = report(&dir);
+    let c = row(&r, "control");
+    assert_eq!(c["acc_sd"].as_f64().unwrap(), 0.0);
+    assert_eq!(c["disagreement"].as_f64().unwrap(), 0.0);
+    assert!(row(&r, "init")["disagreement"].as_f64().unwrap() > 0.0);
+    let record = |d: &str| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(dir.join(d).join("record.json")).unwrap()).unwrap()
+    };
+    assert_eq!(record("runs/init/0001")["pack"]["size"], 2);
+    assert_eq!(record("runs/init/0001")["pack"]["index"], 1);
+    // The third run shared its pack with a throw-away copy.
+    assert_eq!(record("runs/init/0002")["pack"]["size"], 2);
+    assert_eq!(record("runs/init/0002")["pack"]["index"], 0);
+
+    let mut solo = SMALL.to_vec();
+    solo.extend(["--out", "s"]);
+    ok(runvar(tmp.path(), &solo));
+    let solo_acc = row(&report(&tmp.path().join("s")), "all")["mean_acc"]
+        .as_f64()
+        .unwrap();
+    let pack_acc = row(&r, "all")["mean_acc"].as_f64().unwrap();
+    assert!(
+        (solo_acc - pack_acc).abs() < 1.0,
+        "solo {solo_acc} vs packed {pack_acc}"
+    );
+
+    let mut changed = args.clone();
+    *changed.last_mut().unwrap() = "3";
+    fails(
+        runvar(tmp.path(), &changed),
+        &["different spec", "pack: 2 -> 3"],
+    );
+}
+
 fn logits_bits(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for cond in fs::read_dir(dir.join("runs")).unwrap() {

@@ -15,17 +15,28 @@ use crate::Outcome;
 
 /// The study the arguments describe, validated.
 fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
+    let mut file_pack = None;
     let mut study = match &a.spec {
-        Some(path) => StudySpec::from_toml_str(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("{}: cannot read", path.display()))?,
-            path,
-        )?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            let study = StudySpec::from_toml_str(&text, path)?;
+            if text
+                .parse::<toml::Table>()
+                .is_ok_and(|t| t.contains_key("pack"))
+            {
+                file_pack = Some(study.pack);
+            }
+            study
+        }
         None => {
             let run = RunSpec::from_preset(a.preset.as_deref().unwrap_or(DEFAULT_PRESET))?;
             StudySpec::new(run, DEFAULT_REPLICAS)
         }
     };
+    if let Some(d) = a.device {
+        study.run.device = d.into();
+    }
     if let Some(dir) = &a.data_dir {
         study.run.data.dir = Some(dir.clone());
     }
@@ -42,6 +53,10 @@ fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
     if let Some(n) = a.replicas {
         study.replicas = n;
     }
+    study.pack = a
+        .pack
+        .or(file_pack)
+        .unwrap_or_else(|| study::default_pack(&study.run, study.replicas));
     if let Some(names) = &a.conditions {
         study.conditions = names
             .iter()
@@ -160,8 +175,13 @@ pub fn execute(
         done[r.condition] += 1;
     }
     if !quiet {
+        let packs = if study.pack > 1 {
+            format!(" in packs of {}", study.pack)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "runvar: {} runs to train ({} finished already) in {}, {} at a time",
+            "runvar: {} runs to train ({} finished already) in {}, {} at a time{packs}",
             todo.len(),
             planned.len() - todo.len(),
             dir.display(),
@@ -169,7 +189,7 @@ pub fn execute(
         );
     }
     let mut progress = StudyProgress::new(quiet, &names, &done, study.replicas, todo.len());
-    pool::run_all(&todo, &prepared, workers, |event| match event {
+    pool::run_all(&todo, &prepared, workers, study.pack, |event| match event {
         pool::PoolEvent::Finished { index, .. } => progress.finished(todo[index].condition),
         pool::PoolEvent::Failed { index, error } => {
             progress.failed();

@@ -4,11 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use runvar_core::spec::{BitFlipSpec, Device, RunSpec};
+use runvar_core::spec::{BitFlipSpec, RunSpec};
 use runvar_core::tta::Tta;
 use runvar_engine::{data, train::Trainer};
 
-use crate::args::{DeviceArg, OnOff, TrainArgs};
+use crate::args::{OnOff, TrainArgs};
 use crate::progress::RunProgress;
 
 /// Turn the arguments into a validated spec: preset or file, then the flags on top.
@@ -41,10 +41,7 @@ pub fn spec_from_args(a: &TrainArgs) -> anyhow::Result<RunSpec> {
     spec.data.test_limit = a.test_limit.or(spec.data.test_limit);
     spec.threads = a.threads.unwrap_or(spec.threads);
     if let Some(d) = a.device {
-        spec.device = match d {
-            DeviceArg::Cpu => Device::Cpu,
-            DeviceArg::Cuda => Device::Cuda,
-        };
+        spec.device = d.into();
     }
     if let Some(c) = a.cycles {
         spec.train.cycles = c;

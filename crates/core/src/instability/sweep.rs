@@ -117,6 +117,7 @@ pub fn sweep_study(config: &SweepConfig, replicas: usize) -> StudySpec {
         fixed_seed: 0,
         bootstrap: 10_000,
         mitigations: Vec::new(),
+        pack: 1,
     }
 }
 
