@@ -55,8 +55,76 @@ pub enum Command {
     ///
     /// Example: runvar instability --preset mnist1d-resnet8 --twins 4
     Instability(InstabilityArgs),
+    /// Measure training speed: replica packs of a preset on synthetic data of its shape.
+    ///
+    /// For each pack size K, trains K replicas as one stacked model for a few steps and
+    /// reports replica-steps per second, achieved FLOP/s and estimated memory traffic against
+    /// the device's measured matmul and copy ceilings, peak memory per replica, and how long
+    /// the paper's protocol (700 runs of the preset's recipe) would take at the best rate. A
+    /// pack that would not fit in memory is refused before it is built.
+    ///
+    /// Example: runvar speed --preset cifar10-resnet14 --device cuda --pack 1,8,32,64
+    Speed(SpeedArgs),
     /// List the presets with what each trains.
     Presets,
+}
+
+/// Arithmetic of training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    /// float32 throughout (the paper's setting).
+    Fp32,
+    /// bfloat16 autocast of the forward pass: faster on GPUs, different numerics.
+    Bf16,
+}
+
+impl From<PrecisionArg> for runvar_core::spec::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::Fp32 => runvar_core::spec::Precision::Fp32,
+            PrecisionArg::Bf16 => runvar_core::spec::Precision::Bf16,
+        }
+    }
+}
+
+/// `runvar speed`.
+#[derive(Debug, Args)]
+pub struct SpeedArgs {
+    /// The workload (default: cifar10-resnet14, the paper's).
+    #[arg(long, value_name = "NAME", conflicts_with = "spec")]
+    pub preset: Option<String>,
+    /// A run spec file (TOML) instead of a preset.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Device to measure.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    /// Pack sizes to measure, comma-separated (default: 1,2,4,8 on the CPU; 1,8,32,64,128 on
+    /// a GPU).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub pack: Option<Vec<usize>>,
+    /// Timed optimizer steps per pack size.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub steps: usize,
+    /// Untimed steps before them (kernel selection, allocator warm-up).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub warmup: usize,
+    /// Override the preset's batch size.
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Arithmetic: fp32 (default) or bf16 (opt-in; changes the numerics).
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
+    /// The low-level source: off (default) enforces deterministic algorithms; on lets cuDNN
+    /// choose nondeterministic ones.
+    #[arg(long, value_name = "ON|OFF")]
+    pub low_level: Option<OnOff>,
+    /// Intra-op threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// On or off.
@@ -144,6 +212,9 @@ pub struct TrainArgs {
     /// Device to train on.
     #[arg(long, value_enum)]
     pub device: Option<DeviceArg>,
+    /// Arithmetic: fp32 (default) or bf16 (opt-in bfloat16 autocast; changes the numerics).
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
     /// Train as a snapshot ensemble: the epochs split into C cosine cycles, each with the
     /// warm-up; each snapshot's test logits go to snapshots.npy.
     #[arg(long, value_name = "C")]

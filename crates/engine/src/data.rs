@@ -90,3 +90,35 @@ pub fn prepare_from(mut ds: Dataset, spec: &RunSpec) -> Result<Prepared, EngineE
         pad_value,
     })
 }
+
+/// A synthetic dataset with the shape of the spec's dataset (no files read): `n_train` and
+/// `n_test` examples of standard normal values and uniform labels, drawn from a fixed stream.
+/// For speed measurements, where the values do not matter.
+pub fn synthetic(spec: &RunSpec, n_train: usize, n_test: usize) -> Prepared {
+    use rand::{Rng, SeedableRng};
+    use rand_distr::StandardNormal;
+    let g = spec.data.dataset.geometry();
+    let len = g.channels * g.height * g.width;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x5eed);
+    let mut split = |n: usize| runvar_core::data::Split {
+        x: (0..n * len)
+            .map(|_| rng.sample::<f32, _>(StandardNormal))
+            .collect(),
+        y: (0..n).map(|_| rng.gen_range(0..g.classes as i64)).collect(),
+    };
+    let (train, test) = (split(n_train), split(n_test));
+    Prepared {
+        dataset: Dataset {
+            name: format!("synthetic {}", spec.data.dataset.name()),
+            channels: g.channels,
+            height: g.height,
+            width: g.width,
+            classes: g.classes,
+            mean: vec![0.0; g.channels],
+            std: vec![1.0; g.channels],
+            train,
+            test,
+        },
+        pad_value: vec![0.0; g.channels],
+    }
+}

@@ -13,3 +13,18 @@ bool runvar_deterministic_algorithms() {
   return at::globalContext().deterministicAlgorithms();
 }
 }
+
+#include <ATen/autocast_mode.h>
+
+extern "C" {
+// bfloat16 autocast on this thread for the CPU or CUDA (what torch.autocast(device_type,
+// dtype=torch.bfloat16) sets on entry and exit).
+void runvar_set_autocast_bf16(bool cuda, bool on) {
+  const auto device = cuda ? at::kCUDA : at::kCPU;
+  at::autocast::set_autocast_dtype(device, at::kBFloat16);
+  at::autocast::set_autocast_enabled(device, on);
+  if (!on) {
+    at::autocast::clear_cache();
+  }
+}
+}

@@ -26,6 +26,30 @@ pub fn set_threads(threads: usize) {
 extern "C" {
     fn runvar_set_deterministic(on: bool);
     fn runvar_deterministic_algorithms() -> bool;
+    fn runvar_set_autocast_bf16(cuda: bool, on: bool);
+}
+
+/// bfloat16 autocast on this thread while alive (`torch.autocast(device, torch.bfloat16)`).
+#[derive(Debug)]
+pub struct Bf16Autocast {
+    cuda: bool,
+}
+
+impl Bf16Autocast {
+    /// Turn autocast on for `device` on this thread.
+    pub fn enter(device: tch::Device) -> Bf16Autocast {
+        let cuda = device.is_cuda();
+        // SAFETY: thread-local autocast switches of libtorch; no pointers, no exceptions.
+        unsafe { runvar_set_autocast_bf16(cuda, true) };
+        Bf16Autocast { cuda }
+    }
+}
+
+impl Drop for Bf16Autocast {
+    fn drop(&mut self) {
+        // SAFETY: as in `enter`.
+        unsafe { runvar_set_autocast_bf16(self.cuda, false) };
+    }
 }
 
 /// Make libtorch deterministic (`on`) or let it choose the fastest kernels: the equivalent of

@@ -26,9 +26,11 @@ pub mod device;
 mod error;
 pub mod eval;
 pub mod lockstep;
+pub mod memory;
 pub mod model;
 pub mod params;
 pub mod pool;
+pub mod speed;
 pub mod train;
 
 pub use error::EngineError;

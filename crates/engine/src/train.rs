@@ -6,7 +6,7 @@ use rand_chacha::ChaCha20Rng;
 use runvar_core::batches::{AugmentDraw, EpochPlan};
 use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{stream, Source};
-use runvar_core::spec::{Device, RunSpec};
+use runvar_core::spec::{Device, Precision, RunSpec};
 use runvar_core::store::{
     BitFlipRecord, Environment, EpochMetrics, PackRecord, RunRecord, SpecRecord,
 };
@@ -154,6 +154,7 @@ impl<'a> Trainer<'a> {
         // in-minibatch permutation instead, and the kernels stay deterministic.
         device::set_deterministic(!(spec.low_level && spec.device == Device::Cuda));
         let device = device::tch_device(spec.device)?;
+        crate::memory::check_fits(spec, specs.len(), device)?;
         let ds = &data.dataset;
         let shape = Shape {
             channels: ds.channels,
@@ -407,6 +408,43 @@ impl<'a> Trainer<'a> {
         Ok(outcomes)
     }
 
+    /// Seconds per optimizer step of the whole pack: `warmup` steps untimed, then `steps`
+    /// timed, each assembling the replicas' batches and taking an SGD step, as training does
+    /// (no evaluation). Cycles through the first epoch's batches.
+    ///
+    /// # Errors
+    /// [`EngineError::Torch`]; [`EngineError::Diverged`] when a loss is not finite.
+    pub fn time_steps(&self, warmup: usize, steps: usize) -> Result<f64, EngineError> {
+        let k = self.replicas();
+        let schedule = self.schedule();
+        let mut opt = self.optimizer()?;
+        let plans: Vec<EpochPlan> = (0..k).map(|r| self.replica_plan(r, 0)).collect();
+        let mut dropout: Vec<_> = (0..k).map(|r| self.replica_dropout(r, 0)).collect();
+        let bs = self.specs[0].train.batch_size;
+        let chunks: Vec<Vec<&[usize]>> =
+            plans.iter().map(|p| p.order.chunks(bs).collect()).collect();
+        let mut bufs = vec![Vec::new(); k];
+        let sync = || {
+            if let tch::Device::Cuda(i) = self.device {
+                tch::Cuda::synchronize(i as i64);
+            }
+        };
+        let mut start = Instant::now();
+        for i in 0..warmup + steps {
+            if i == warmup {
+                sync();
+                start = Instant::now();
+            }
+            let j = i % chunks[0].len();
+            let ids: Vec<&[usize]> = chunks.iter().map(|c| c[j]).collect();
+            let (x, y) = self.pack_batch(&plans, &ids, &mut bufs);
+            let losses = self.step(&mut opt, &x, &y, schedule.lr(i), &mut dropout)?;
+            finite(losses[0], 0, i)?;
+        }
+        sync();
+        Ok(start.elapsed().as_secs_f64() / steps.max(1) as f64)
+    }
+
     /// The recipe's learning-rate schedule over this run's training set.
     pub(crate) fn schedule(&self) -> LrSchedule {
         LrSchedule::new(&self.specs[0].train, self.data.dataset.train.len())
@@ -525,14 +563,18 @@ impl<'a> Trainer<'a> {
         lr: f64,
         dropout: &mut [ChaCha20Rng],
     ) -> Result<Vec<f64>, EngineError> {
+        let autocast = (self.specs[0].train.precision == Precision::Bf16)
+            .then(|| device::Bf16Autocast::enter(self.device));
         let out = self.net.forward(x, &mut Mode::Train(dropout));
+        // The loss in float32, as autocast does for log_softmax.
+        let logits = out.logits.to_kind(tch::Kind::Float);
+        drop(autocast);
         let (loss, losses) = if self.net.replicas().is_solo() {
-            let loss = out.logits.cross_entropy_for_logits(y);
+            let loss = logits.cross_entropy_for_logits(y);
             let l = loss.double_value(&[]);
             (loss, vec![l])
         } else {
-            let per_example = out
-                .logits
+            let per_example = logits
                 .log_softmax(-1, None)
                 .gather(2, &y.unsqueeze(-1), false)
                 .squeeze_dim(-1)

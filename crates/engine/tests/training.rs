@@ -370,3 +370,22 @@ fn tta_views_start_with_the_original_image() {
     assert_eq!(flip.len(), ds.test.len() * ds.classes);
     assert!(flip.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn bf16_autocast_trains_and_changes_the_numerics() {
+    let fp32 = spec("digits-mlp", 3);
+    let mut bf16 = fp32.clone();
+    bf16.train.precision = runvar_core::spec::Precision::Bf16;
+    let data = data::prepare(&fp32).unwrap();
+    let a = train(&fp32, &data);
+    let b = train(&bf16, &data);
+    let again = train(&bf16, &data);
+    assert_ne!(a.record.param_hash, b.record.param_hash, "bf16 ran in fp32");
+    assert_eq!(b.record.param_hash, again.record.param_hash, "bf16 reruns");
+    assert!(
+        (a.record.test_accuracy - b.record.test_accuracy).abs() < 0.03,
+        "fp32 {} vs bf16 {}",
+        a.record.test_accuracy,
+        b.record.test_accuracy
+    );
+}

@@ -4,5 +4,6 @@ pub mod analyze;
 pub mod instability;
 pub mod presets;
 pub mod report;
+pub mod speed;
 pub mod study;
 pub mod train;

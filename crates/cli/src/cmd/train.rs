@@ -43,6 +43,9 @@ pub fn spec_from_args(a: &TrainArgs) -> anyhow::Result<RunSpec> {
     if let Some(d) = a.device {
         spec.device = d.into();
     }
+    if let Some(p) = a.precision {
+        spec.train.precision = p.into();
+    }
     if let Some(c) = a.cycles {
         spec.train.cycles = c;
     }

@@ -82,6 +82,24 @@ impl DatasetName {
         }
     }
 
+    /// Example shape, class count and split sizes of the full dataset.
+    pub fn geometry(self) -> DataGeometry {
+        let (channels, height, width, train, test) = match self {
+            DatasetName::Digits => (1, 8, 8, 1348, 449),
+            DatasetName::Mnist1d => (1, 1, 40, 4000, 1000),
+            DatasetName::Mnist | DatasetName::FashionMnist => (1, 28, 28, 60_000, 10_000),
+            DatasetName::Cifar10 => (3, 32, 32, 50_000, 10_000),
+        };
+        DataGeometry {
+            channels,
+            height,
+            width,
+            classes: 10,
+            train,
+            test,
+        }
+    }
+
     /// True when the dataset is read from files in a data directory.
     pub fn needs_dir(self) -> bool {
         matches!(
@@ -89,6 +107,23 @@ impl DatasetName {
             DatasetName::Mnist | DatasetName::FashionMnist | DatasetName::Cifar10
         )
     }
+}
+
+/// Shape of a dataset: example geometry, classes, split sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataGeometry {
+    /// Channels per example.
+    pub channels: usize,
+    /// Height (1 for 1-D signals).
+    pub height: usize,
+    /// Width.
+    pub width: usize,
+    /// Classes.
+    pub classes: usize,
+    /// Training examples.
+    pub train: usize,
+    /// Test examples.
+    pub test: usize,
 }
 
 /// Training-time augmentation, drawn per example per epoch from the `augment` stream.
@@ -221,6 +256,29 @@ pub struct TrainSpec {
     /// ordinary run.
     #[serde(default = "one_cycle", skip_serializing_if = "is_one_cycle")]
     pub cycles: usize,
+    /// Arithmetic of the forward pass. `bf16` (opt-in) runs it under bfloat16 autocast, which
+    /// changes the numerics: its runs are not comparable bit for bit with fp32 runs.
+    #[serde(default, skip_serializing_if = "Precision::is_fp32")]
+    pub precision: Precision,
+}
+
+/// Arithmetic of training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// float32 throughout (the paper's setting).
+    #[default]
+    Fp32,
+    /// bfloat16 autocast of the forward pass (matmuls and convolutions in bfloat16, reductions
+    /// and the loss in float32); parameters, gradients and the optimizer stay float32.
+    Bf16,
+}
+
+impl Precision {
+    /// True for float32.
+    pub fn is_fp32(&self) -> bool {
+        *self == Precision::Fp32
+    }
 }
 
 fn one_cycle() -> usize {

@@ -61,6 +61,7 @@ fn recipe(epochs: usize, batch_size: usize, lr: f64, warmup_epochs: f64) -> Trai
         reduced_lr_factor: 0.1,
         eval_batch_size: 1000,
         cycles: 1,
+        precision: Default::default(),
     }
 }
 

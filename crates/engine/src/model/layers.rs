@@ -10,6 +10,7 @@ use tch::nn::{self, Path};
 use tch::Tensor;
 
 use super::init::{per_replica, Init};
+use super::probe;
 
 /// The optimizer group of 1-D parameters.
 pub const REDUCED_LR_GROUP: usize = 1;
@@ -43,13 +44,16 @@ impl Linear {
 
     /// `x W^T + b` on flat `[b, in]`; a batched matmul on a pack's `[K, b, in]`.
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        if self.w.dim() == 2 {
+        let out = if self.w.dim() == 2 {
             x.linear(&self.w, Some(&self.b))
         } else {
             self.b
                 .unsqueeze(1)
                 .baddbmm(x, &self.w.transpose(1, 2), 1, 1)
-        }
+        };
+        let fan_in = *self.w.size().last().expect("a weight has dimensions");
+        probe::record(&out, 2.0 * out.numel() as f64 * fan_in as f64);
+        out
     }
 }
 
@@ -145,25 +149,41 @@ impl Conv2d {
 
     /// The convolution, of spatial `[b, K*c_in, h, w]` (see [`super::pack`]).
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        x.conv2d(
+        let out = x.conv2d(
             &self.w,
             self.b.as_ref(),
             self.stride,
             self.padding,
             [1, 1],
             self.groups,
-        )
+        );
+        let s = self.w.size();
+        probe::record(&out, 2.0 * out.numel() as f64 * (s[1] * s[2] * s[3]) as f64);
+        out
     }
 }
 
 /// BatchNorm over `c` channels (eps 1e-5, momentum 0.1) with scale `gamma` and shift 0, in the
 /// reduced-LR group. Deterministic init: no stream draw. For a pack of K, `c` is `K *` the
 /// replica's channels: BatchNorm is per channel, so each replica keeps its own statistics.
-pub fn batch_norm(p: &Path, c: i64, gamma: f64) -> nn::BatchNorm {
+pub fn batch_norm(p: &Path, c: i64, gamma: f64) -> BatchNorm {
     let config = nn::BatchNormConfig {
         ws_init: nn::Init::Const(gamma),
         bs_init: nn::Init::Const(0.0),
         ..Default::default()
     };
-    nn::batch_norm2d(p.set_group(REDUCED_LR_GROUP), c, config)
+    BatchNorm(nn::batch_norm2d(p.set_group(REDUCED_LR_GROUP), c, config))
+}
+
+/// BatchNorm over the channels of spatial `[b, c, h, w]`.
+#[derive(Debug)]
+pub struct BatchNorm(nn::BatchNorm);
+
+impl BatchNorm {
+    /// Normalize with batch statistics (`train`) or the running ones.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        let out = nn::ModuleT::forward_t(&self.0, x, train);
+        probe::record(&out, 0.0);
+        out
+    }
 }

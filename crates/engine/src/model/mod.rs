@@ -10,6 +10,7 @@ pub mod init;
 pub mod layers;
 mod mlp;
 pub mod pack;
+pub mod probe;
 mod resnet;
 
 use runvar_core::spec::ModelSpec;

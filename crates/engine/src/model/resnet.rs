@@ -2,11 +2,11 @@
 //! section 4 specifies it: parameter-free subsampling shortcuts with a BatchNorm and zero
 //! channel padding, zero-initialized second BN of each block, Kaiming normal (fan_out) convs.
 
-use tch::nn::{BatchNorm, ModuleT, Path};
+use tch::nn::Path;
 use tch::Tensor;
 
 use super::init::Init;
-use super::layers::{batch_norm, Conv2d, ConvInit, ConvShape, Linear};
+use super::layers::{batch_norm, BatchNorm, Conv2d, ConvInit, ConvShape, Linear};
 use super::pack::Replicas;
 use super::{Mode, Network, Output, Shape};
 
