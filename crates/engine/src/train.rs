@@ -14,7 +14,7 @@ use runvar_core::tta::{Tta, TTA_PADDING};
 use tch::nn::{OptimizerConfig, VarStore};
 use tch::Tensor;
 
-use crate::batch::{gather, Geometry};
+use crate::batch::{gather, DeviceSplit, Geometry};
 use crate::data::Prepared;
 use crate::model::{self, init::Init, layers::REDUCED_LR_GROUP, Mode, Network, Shape};
 use crate::params::Replica;
@@ -97,6 +97,7 @@ pub struct Trainer<'a> {
     environment: Environment,
     bit_flips: Vec<Option<BitFlipRecord>>,
     trace: bool,
+    device_train: Option<DeviceSplit>,
 }
 
 /// The recipe of `spec` with everything a pack's replicas may differ in (seeds, bit flip)
@@ -192,7 +193,7 @@ impl<'a> Trainer<'a> {
                 None => Ok(None),
             })
             .collect::<Result<_, _>>()?;
-        Ok(Trainer {
+        let mut trainer = Trainer {
             environment: device::environment(device, threads),
             specs,
             data,
@@ -201,7 +202,12 @@ impl<'a> Trainer<'a> {
             device,
             bit_flips,
             trace: false,
-        })
+            device_train: None,
+        };
+        if device.is_cuda() {
+            trainer = trainer.with_device_batches();
+        }
+        Ok(trainer)
     }
 
     /// The resolved spec (threads resolved) of the first (for a solo run, the only) replica.
@@ -212,6 +218,24 @@ impl<'a> Trainer<'a> {
     /// Replicas trained together (1 for a solo run).
     pub fn replicas(&self) -> usize {
         self.specs.len()
+    }
+
+    /// Keep the training set on the device and assemble batches there (the default on a GPU;
+    /// on the CPU, for tests: batches are bit-identical either way).
+    pub fn with_device_batches(mut self) -> Self {
+        let ds = &self.data.dataset;
+        let geo = Geometry {
+            channels: ds.channels,
+            height: ds.height,
+            width: ds.width,
+        };
+        self.device_train = Some(DeviceSplit::new(
+            &ds.train,
+            geo,
+            &self.data.pad_value,
+            self.device,
+        ));
+        self
     }
 
     /// Keep each epoch's data draws in [`Outcome::trace`].
@@ -501,13 +525,16 @@ impl<'a> Trainer<'a> {
         ids: &[usize],
         buf: &mut Vec<f32>,
     ) -> (Tensor, Tensor) {
+        let aug = &self.specs[0].data.augment;
+        if let Some(dev) = &self.device_train {
+            return dev.batch(ids, &plan.augment, aug.crop_padding);
+        }
         let ds = &self.data.dataset;
         let geo = Geometry {
             channels: ds.channels,
             height: ds.height,
             width: ds.width,
         };
-        let aug = &self.specs[0].data.augment;
         gather(
             &ds.train,
             geo,

@@ -181,3 +181,22 @@ fn runs_that_differ_in_more_than_seeds_cannot_share_a_pack() {
     let err = Trainer::pack(&[a, b], &data).err().expect("refused");
     assert!(err.to_string().contains("pack"), "{err}");
 }
+
+#[test]
+fn batches_assembled_on_the_device_give_bit_identical_runs() {
+    // What a GPU does by default, here on the CPU: crops (digits-cnn) and a pack of two.
+    let specs = vec![spec("digits-cnn", 1, 0), spec("digits-cnn", 1, 1)];
+    let data = data::prepare(&specs[0]).unwrap();
+    let host = pack(&specs, &data);
+    let device: Vec<Outcome> = Trainer::pack(&specs, &data)
+        .unwrap()
+        .with_device_batches()
+        .run_pack(&mut |_| {})
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    for (a, b) in host.iter().zip(&device) {
+        assert_eq!(a.record.param_hash, b.record.param_hash);
+    }
+}
