@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{
-    condition_metrics, pairwise_linear_cka, Features, HsicEstimator, Logits, MetricsError,
+    condition_metrics, pairwise_linear_cka_both, Features, HsicEstimator, Logits, MetricsError,
     PairMatrix,
 };
 use crate::report::{ConditionReport, Interval};
@@ -250,13 +250,16 @@ pub fn analyze_condition(
                 .map(|((f, d), r)| Features::new(f, r.n, *d))
                 .collect::<Result<_, _>>()
                 .map_err(wrap)?;
-            let other = match cka {
-                HsicEstimator::Unbiased => HsicEstimator::Biased,
-                HsicEstimator::Biased => HsicEstimator::Unbiased,
+            // Both estimators from one cross-product per pair (the expensive part).
+            let (pm, other) = match cka {
+                HsicEstimator::Unbiased => {
+                    let (b, u) = pairwise_linear_cka_both(&views).map_err(wrap)?;
+                    (u, b)
+                }
+                HsicEstimator::Biased => pairwise_linear_cka_both(&views).map_err(wrap)?,
             };
-            let pm = pairwise_linear_cka(&views, cka).map_err(wrap)?;
             let (mean, ci) = pair_stat(&pm, boot, 1.0);
-            let other = pairwise_linear_cka(&views, other).map_err(wrap)?.mean();
+            let other = other.mean();
             (
                 mean.is_finite().then_some(mean),
                 ci,

@@ -119,6 +119,41 @@ pub fn pairwise_linear_cka(
     Ok(m)
 }
 
+/// [`pairwise_linear_cka`] with both estimators at once: `(biased, unbiased)`, each equal
+/// bitwise to its own call, for the cost of one (the pair's cross-product is shared).
+///
+/// # Errors
+/// As [`pairwise_linear_cka`] with [`HsicEstimator::Unbiased`].
+pub fn pairwise_linear_cka_both(
+    runs: &[Features<'_>],
+) -> Result<(PairMatrix, PairMatrix), MetricsError> {
+    let n = check(runs, HsicEstimator::Unbiased, "pairwise linear CKA")?;
+    let stats = map_indexed(runs.len(), |r| RunStats::new(runs[r]));
+    let same = identical_to(&runs.iter().map(|r| r.data()).collect::<Vec<_>>());
+    let parts = over_row_blocks(runs.len(), 1, |starts| {
+        let mut out = Vec::new();
+        for &i in starts {
+            let xp = pack_run(runs[i], &stats[i].mean);
+            for j in i + 1..runs.len() {
+                let cross = std::cell::OnceCell::new();
+                let get =
+                    || *cross.get_or_init(|| cross_sq(&xp, runs[i].dim(), runs[j], &stats[j].mean));
+                let s = same[i] == same[j];
+                let b = cka_from_cross(get, &stats[i], &stats[j], n, HsicEstimator::Biased, s);
+                let u = cka_from_cross(get, &stats[i], &stats[j], n, HsicEstimator::Unbiased, s);
+                out.push((i, j, b, u));
+            }
+        }
+        out
+    });
+    let (mut biased, mut unbiased) = (PairMatrix::zeros(runs.len()), PairMatrix::zeros(runs.len()));
+    for (i, j, b, u) in parts.into_iter().flatten() {
+        biased.set(i, j, b);
+        unbiased.set(i, j, u);
+    }
+    Ok((biased, unbiased))
+}
+
 /// [`linear_cka`] of the given pairs of runs only (for example a random subset when all
 /// `N (N - 1) / 2` pairs would take too long), in the order given, on all cores. Each value
 /// equals the [`pairwise_linear_cka`] entry bitwise (`(i, j)` and `(j, i)` alike).
@@ -231,6 +266,20 @@ fn cka(
     est: HsicEstimator,
     same: bool,
 ) -> f64 {
+    let cross = || cross_sq(xp, d1, y, &sy.mean);
+    cka_from_cross(cross, sx, sy, n, est, same)
+}
+
+/// CKA from the pair's `|Y_c^T X_c|_F^2` (computed by `cross` only when needed) and the runs'
+/// own statistics: the one expensive term both estimators share.
+fn cka_from_cross(
+    cross: impl FnOnce() -> f64,
+    sx: &RunStats,
+    sy: &RunStats,
+    n: usize,
+    est: HsicEstimator,
+    same: bool,
+) -> f64 {
     let hsic = |cross: f64, a: &RunStats, b: &RunStats| match est {
         HsicEstimator::Biased => cross,
         HsicEstimator::Unbiased => {
@@ -246,7 +295,7 @@ fn cka(
     if same {
         return 1.0;
     }
-    let hxy = hsic(cross_sq(xp, d1, y, &sy.mean), sx, sy);
+    let hxy = hsic(cross(), sx, sy);
     (hxy / (hxx * hyy).sqrt()).clamp(-1.0, 1.0)
 }
 

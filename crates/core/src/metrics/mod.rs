@@ -50,7 +50,9 @@ mod view;
 mod tests;
 
 pub use accuracy::{accuracy, cross_entropy, per_run, predictions, RunValues};
-pub use cka::{linear_cka, linear_cka_pairs, pairwise_linear_cka, HsicEstimator};
+pub use cka::{
+    linear_cka, linear_cka_pairs, pairwise_linear_cka, pairwise_linear_cka_both, HsicEstimator,
+};
 pub use correlation::{average_ranks, pairwise_pearson, pairwise_spearman, pearson, spearman};
 pub use disagreement::{disagreement, pairwise_disagreement};
 pub use ensemble::{ensemble_gain, pairwise_ensemble_gain, EnsembleGain, PairwiseEnsemble};

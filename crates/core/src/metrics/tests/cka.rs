@@ -57,6 +57,9 @@ fn cka_matches_gram_matrix_formulas() {
             linear_cka_pairs(&[fx, fy], &[(1, 0), (0, 1)], est).unwrap(),
             vec![got, got]
         );
+        // Both estimators at once give each one's values bit for bit.
+        let (b, u) = pairwise_linear_cka_both(&[fx, fy, fx]).unwrap();
+        assert_eq!(if unbiased { u } else { b }, m);
     }
 }
 
