@@ -7,7 +7,7 @@ use runvar_core::store::BitFlipRecord;
 use tch::nn::VarStore;
 use tch::Tensor;
 
-use crate::model::pack::replica_chunk;
+use crate::model::pack::{element, replica_part};
 use crate::params::Replica;
 use crate::EngineError;
 
@@ -26,7 +26,7 @@ pub fn apply(
 ) -> Result<BitFlipRecord, EngineError> {
     let name = spec.param.as_deref().unwrap_or(default_param);
     let vars = vs.variables();
-    let tensor = vars.get(name).map(|t| replica_chunk(t, r.index, r.of));
+    let tensor = vars.get(name).map(|t| replica_part(t, r.index, r.of));
     let tensor = tensor.ok_or_else(|| {
         let mut names: Vec<_> = vs
             .variables()
@@ -46,12 +46,14 @@ pub fn apply(
     let numel = tensor.numel();
     let index = rng.gen_range(0..numel);
     let up = rng.gen_bool(0.5);
-    let flat = tensor;
-    let old = flat.double_value(&[index as i64]) as f32;
+    let mut target = element(&tensor, index);
+    let old = target.reshape([1]).double_value(&[0]) as f32;
     let new = if up { old.next_up() } else { old.next_down() };
     tch::no_grad(|| {
-        flat.narrow(0, index as i64, 1)
-            .copy_(&Tensor::from_slice(&[new]).to_device(flat.device()));
+        let value = Tensor::from_slice(&[new])
+            .to_device(target.device())
+            .reshape(target.size().as_slice());
+        target.copy_(&value);
     });
     Ok(BitFlipRecord {
         param: name.to_string(),

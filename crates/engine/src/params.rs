@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
-use crate::model::pack::replica_chunk;
+use crate::model::pack::replica_part;
 
 /// Which replica of how many a var store holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,15 +33,12 @@ pub fn count(vs: &VarStore, replicas: usize) -> usize {
         / replicas.max(1)
 }
 
-/// Every variable (parameters and buffers) of replica `r` as a flat view, sorted by name.
+/// Every variable (parameters and buffers) of replica `r` as a view, sorted by name.
 pub fn views(vs: &VarStore, r: Replica) -> Vec<(String, Tensor)> {
     let mut vars: Vec<(String, Tensor)> = vs
         .variables()
         .into_iter()
-        .map(|(name, t)| {
-            let chunk = replica_chunk(&t, r.index, r.of);
-            (name, chunk)
-        })
+        .map(|(name, t)| (name, replica_part(&t, r.index, r.of)))
         .collect();
     vars.sort_by(|a, b| a.0.cmp(&b.0));
     vars
@@ -53,7 +50,13 @@ pub fn snapshot(vs: &VarStore, r: Replica) -> Vec<(String, Vec<f32>)> {
     views(vs, r)
         .into_iter()
         .map(|(name, t)| {
-            let flat = t.detach().to_device(tch::Device::Cpu).to_kind(Kind::Float);
+            // Row-major logical order, whatever the memory layout.
+            let flat = t
+                .detach()
+                .to_device(tch::Device::Cpu)
+                .to_kind(Kind::Float)
+                .contiguous()
+                .view([-1]);
             let values = Vec::<f32>::try_from(&flat).expect("a float tensor converts to Vec<f32>");
             (name, values)
         })

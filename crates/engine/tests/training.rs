@@ -389,3 +389,28 @@ fn bf16_autocast_trains_and_changes_the_numerics() {
         b.record.test_accuracy
     );
 }
+
+#[test]
+fn the_evaluation_batch_size_does_not_change_results() {
+    // Evaluation is per example (BatchNorm uses running statistics), so the chunking of the
+    // test set is an engine choice, not part of the result: logits and features agree bit for
+    // bit across chunk sizes, including a ragged last chunk.
+    for preset in ["digits-mlp", "digits-cnn", "mnist1d-resnet8"] {
+        let mut base = spec(preset, 1);
+        // Above the CPU cap: the engine's own chunking is checked too.
+        base.train.eval_batch_size = 1000;
+        let data = data::prepare(&base).unwrap();
+        let a = train(&base, &data);
+        for eval_batch in [97, 256] {
+            let mut s = base.clone();
+            s.train.eval_batch_size = eval_batch;
+            let b = train(&s, &data);
+            assert_eq!(bits(&a.logits), bits(&b.logits), "{preset}, {eval_batch}");
+            assert_eq!(
+                bits(&a.features),
+                bits(&b.features),
+                "{preset}, {eval_batch}"
+            );
+        }
+    }
+}

@@ -249,7 +249,8 @@ pub struct TrainSpec {
     pub schedule: Schedule,
     /// LR multiplier of 1-D parameters (biases, BatchNorm scales and shifts).
     pub reduced_lr_factor: f64,
-    /// Batch size for evaluation (does not change results).
+    /// Batch size for evaluation (does not change results; on the CPU, runvar evaluates in
+    /// chunks of at most 256, which is faster there).
     pub eval_batch_size: usize,
     /// Snapshot-ensemble cycles: the epochs are split into this many cosine cycles, each with
     /// the warm-up, and the model is kept at the end of each (PROTOCOL.md section 7). 1 = an

@@ -60,11 +60,13 @@ impl Cnn {
 
 impl Network for Cnn {
     fn forward(&self, x: &Tensor, mode: &mut Mode) -> Output {
-        let h = self.conv2.forward(&self.conv1.forward(x).relu()).relu();
+        // In-place ReLUs: a convolution's or linear layer's backward needs its input, not its
+        // output.
+        let h = self.conv2.forward(&self.conv1.forward(x).relu_()).relu_();
         let h = h.max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], false);
         // Flattening first keeps each replica's dropout draws in a solo run's element order.
         let h = mode.dropout(&self.replicas.flatten(&h), self.dropout);
-        let features = mode.dropout(&self.fc1.forward(&h).relu(), self.dropout_fc);
+        let features = mode.dropout(&self.fc1.forward(&h).relu_(), self.dropout_fc);
         Output {
             logits: self.fc2.forward(&features),
             features,

@@ -10,6 +10,7 @@ use tch::nn::{self, Path};
 use tch::Tensor;
 
 use super::init::{per_replica, Init};
+use super::pack::channels_last as to_channels_last;
 use super::probe;
 
 /// The optimizer group of 1-D parameters.
@@ -75,6 +76,7 @@ pub struct Conv2d {
     stride: [i64; 2],
     padding: [i64; 2],
     groups: i64,
+    channels_last: bool,
 }
 
 /// Shape of a convolution: channels in and out, kernel height and width.
@@ -136,6 +138,16 @@ impl Conv2d {
                 (p.var_copy("weight", &w.reshape(packed)), None)
             }
         };
+        // On the CPU, channels-last weights and inputs (see `pack::channels_last`) let oneDNN
+        // pick its fastest convolutions; the optimizer's buffers follow the parameter's
+        // layout. Not for packs: oneDNN's channels-last grouped convolutions give identical
+        // replicas different bits depending on their position, which would break the exact
+        // control condition.
+        let channels_last = inits.len() == 1 && p.device() == tch::Device::Cpu;
+        let mut w = w;
+        if channels_last {
+            tch::no_grad(|| w.set_data(&to_channels_last(&w)));
+        }
         let padding = if same { [s.kh / 2, s.kw / 2] } else { [0, 0] };
         let stride = [if s.kh == 1 { 1 } else { stride }, stride];
         Conv2d {
@@ -144,11 +156,18 @@ impl Conv2d {
             stride,
             padding,
             groups: inits.len() as i64,
+            channels_last,
         }
     }
 
     /// The convolution, of spatial `[b, K*c_in, h, w]` (see [`super::pack`]).
     pub fn forward(&self, x: &Tensor) -> Tensor {
+        // A no-op copy-free view when `x` is channels-last already (a previous layer's output).
+        let x = if self.channels_last {
+            to_channels_last(x)
+        } else {
+            x.shallow_clone()
+        };
         let out = x.conv2d(
             &self.w,
             self.b.as_ref(),

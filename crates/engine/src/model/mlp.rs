@@ -56,7 +56,8 @@ impl Network for Mlp {
     fn forward(&self, x: &Tensor, mode: &mut Mode) -> Output {
         let mut h = self.replicas.flatten(x);
         for layer in &self.hidden {
-            h = mode.dropout(&layer.forward(&h).relu(), self.dropout);
+            // In place: a linear layer's backward needs its input, not its output.
+            h = mode.dropout(&layer.forward(&h).relu_(), self.dropout);
         }
         Output {
             logits: self.out.forward(&h),

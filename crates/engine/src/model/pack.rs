@@ -71,13 +71,34 @@ impl Replicas {
     }
 }
 
-/// Replica `k`'s chunk of a pack variable `t` holding `replicas` replicas, as a flat view:
-/// the elements a solo run's tensor of the same name holds, in the same order.
-pub fn replica_chunk(t: &Tensor, k: usize, replicas: usize) -> Tensor {
-    let flat = t.view([-1]);
+/// Replica `k`'s part of a pack variable `t` holding `replicas` replicas: a view of its
+/// leading-dimension slice, holding the elements a solo run's tensor of the same name holds,
+/// in the same logical order (the memory layout may differ, e.g. channels-last weights).
+pub fn replica_part(t: &Tensor, k: usize, replicas: usize) -> Tensor {
     if replicas == 1 {
-        return flat;
+        return t.shallow_clone();
     }
-    let n = flat.size()[0] / replicas as i64;
-    flat.narrow(0, k as i64 * n, n)
+    let n = t.size()[0] / replicas as i64;
+    t.narrow(0, k as i64 * n, n)
+}
+
+/// A one-element view of `t` at `index` in row-major logical order, whatever `t`'s strides:
+/// writing to it writes to `t`.
+pub fn element(t: &Tensor, index: usize) -> Tensor {
+    let mut view = t.shallow_clone();
+    let mut rest = index as i64;
+    let sizes = t.size();
+    for (dim, _) in sizes.iter().enumerate() {
+        let inner: i64 = sizes[dim + 1..].iter().product();
+        view = view.narrow(dim as i64, rest / inner, 1);
+        rest %= inner;
+    }
+    view
+}
+
+/// `t` with channels-last strides (`[n, c, h, w]` stored as `n, h, w, c`): the memory layout
+/// oneDNN's convolutions run fastest in on the CPU (about 1.2x for the ResNets here). Same
+/// values, same logical shape.
+pub fn channels_last(t: &Tensor) -> Tensor {
+    t.permute([0, 2, 3, 1]).contiguous().permute([0, 3, 1, 2])
 }

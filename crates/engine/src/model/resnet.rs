@@ -69,8 +69,11 @@ impl Block {
     }
 
     fn forward(&self, x: &Tensor, train: bool, replicas: Replicas) -> Tensor {
-        let h = self.bn1.forward_t(&self.conv1.forward(x), train).relu();
-        let h = self.bn2.forward_t(&self.conv2.forward(&h), train);
+        // In-place ReLUs and sum, as torchvision's ResNets: BatchNorm's backward needs its
+        // input, not its output, so the output can be overwritten (same values, fewer
+        // activation-sized allocations).
+        let h = self.bn1.forward_t(&self.conv1.forward(x), train).relu_();
+        let mut h = self.bn2.forward_t(&self.conv2.forward(&h), train);
         let s = match &self.shortcut {
             None => x.shallow_clone(),
             Some(d) => {
@@ -84,7 +87,8 @@ impl Block {
                 replicas.pad_channels(&sub, d.extra_channels)
             }
         };
-        (h + s).relu()
+        h += s;
+        h.relu_()
     }
 }
 
@@ -155,7 +159,7 @@ impl ResNet {
 impl Network for ResNet {
     fn forward(&self, x: &Tensor, mode: &mut Mode) -> Output {
         let train = mode.is_train();
-        let mut h = self.bn1.forward_t(&self.conv1.forward(x), train).relu();
+        let mut h = self.bn1.forward_t(&self.conv1.forward(x), train).relu_();
         for block in &self.blocks {
             h = block.forward(&h, train, self.replicas);
         }
