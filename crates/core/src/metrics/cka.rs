@@ -89,34 +89,8 @@ pub fn pairwise_linear_cka(
     runs: &[Features<'_>],
     estimator: HsicEstimator,
 ) -> Result<PairMatrix, MetricsError> {
-    let n = check(runs, estimator, "pairwise linear CKA")?;
-    let stats = map_indexed(runs.len(), |r| RunStats::new(runs[r]));
-    let same = identical_to(&runs.iter().map(|r| r.data()).collect::<Vec<_>>());
-    let parts = over_row_blocks(runs.len(), 1, |starts| {
-        let mut out = Vec::new();
-        for &i in starts {
-            let xp = pack_run(runs[i], &stats[i].mean);
-            for j in i + 1..runs.len() {
-                let v = cka(
-                    &xp,
-                    runs[i].dim(),
-                    &stats[i],
-                    runs[j],
-                    &stats[j],
-                    n,
-                    estimator,
-                    same[i] == same[j],
-                );
-                out.push((i, j, v));
-            }
-        }
-        out
-    });
-    let mut m = PairMatrix::zeros(runs.len());
-    for (i, j, v) in parts.into_iter().flatten() {
-        m.set(i, j, v);
-    }
-    Ok(m)
+    let mut m = pair_tables(runs, &[estimator])?;
+    Ok(m.remove(0))
 }
 
 /// [`pairwise_linear_cka`] with both estimators at once: `(biased, unbiased)`, each equal
@@ -127,7 +101,22 @@ pub fn pairwise_linear_cka(
 pub fn pairwise_linear_cka_both(
     runs: &[Features<'_>],
 ) -> Result<(PairMatrix, PairMatrix), MetricsError> {
-    let n = check(runs, HsicEstimator::Unbiased, "pairwise linear CKA")?;
+    let mut m = pair_tables(runs, &[HsicEstimator::Biased, HsicEstimator::Unbiased])?;
+    let unbiased = m.remove(1);
+    Ok((m.remove(0), unbiased))
+}
+
+/// One CKA table per estimator of `estimators`, every pair's cross-product computed once.
+fn pair_tables(
+    runs: &[Features<'_>],
+    estimators: &[HsicEstimator],
+) -> Result<Vec<PairMatrix>, MetricsError> {
+    let strictest = if estimators.contains(&HsicEstimator::Unbiased) {
+        HsicEstimator::Unbiased
+    } else {
+        HsicEstimator::Biased
+    };
+    let n = check(runs, strictest, "pairwise linear CKA")?;
     let stats = map_indexed(runs.len(), |r| RunStats::new(runs[r]));
     let same = identical_to(&runs.iter().map(|r| r.data()).collect::<Vec<_>>());
     let parts = over_row_blocks(runs.len(), 1, |starts| {
@@ -139,19 +128,22 @@ pub fn pairwise_linear_cka_both(
                 let get =
                     || *cross.get_or_init(|| cross_sq(&xp, runs[i].dim(), runs[j], &stats[j].mean));
                 let s = same[i] == same[j];
-                let b = cka_from_cross(get, &stats[i], &stats[j], n, HsicEstimator::Biased, s);
-                let u = cka_from_cross(get, &stats[i], &stats[j], n, HsicEstimator::Unbiased, s);
-                out.push((i, j, b, u));
+                let values: Vec<f64> = estimators
+                    .iter()
+                    .map(|&e| cka_from_cross(get, &stats[i], &stats[j], n, e, s))
+                    .collect();
+                out.push((i, j, values));
             }
         }
         out
     });
-    let (mut biased, mut unbiased) = (PairMatrix::zeros(runs.len()), PairMatrix::zeros(runs.len()));
-    for (i, j, b, u) in parts.into_iter().flatten() {
-        biased.set(i, j, b);
-        unbiased.set(i, j, u);
+    let mut tables = vec![PairMatrix::zeros(runs.len()); estimators.len()];
+    for (i, j, values) in parts.into_iter().flatten() {
+        for (table, v) in tables.iter_mut().zip(values) {
+            table.set(i, j, v);
+        }
     }
-    Ok((biased, unbiased))
+    Ok(tables)
 }
 
 /// [`linear_cka`] of the given pairs of runs only (for example a random subset when all
