@@ -64,6 +64,13 @@ pub fn set_deterministic(on: bool) {
     unsafe { runvar_set_deterministic(on) }
 }
 
+/// Wait for the work queued on `device` (a no-op on the CPU, where work is synchronous).
+pub fn synchronize(device: tch::Device) {
+    if let tch::Device::Cuda(i) = device {
+        tch::Cuda::synchronize(i as i64);
+    }
+}
+
 /// Whether libtorch currently enforces deterministic algorithms.
 pub fn deterministic() -> bool {
     // SAFETY: a plain getter on libtorch's global context.

@@ -178,7 +178,7 @@ fn status_kib(key: &str) -> Option<f64> {
 /// GPU memory in use (total minus free), which includes what libtorch's caching allocator
 /// holds: after a step, about the step's peak.
 fn cuda_used() -> Option<f64> {
-    tch::Cuda::synchronize(0);
+    crate::device::synchronize(tch::Device::Cuda(0));
     cuda_mem_info().map(|(free, total)| total - free)
 }
 

@@ -21,11 +21,7 @@ pub struct Ceilings {
 }
 
 fn best_seconds(device: tch::Device, repeats: usize, mut work: impl FnMut()) -> f64 {
-    let sync = || {
-        if let tch::Device::Cuda(i) = device {
-            tch::Cuda::synchronize(i as i64);
-        }
-    };
+    let sync = || crate::device::synchronize(device);
     work();
     sync();
     (0..repeats)

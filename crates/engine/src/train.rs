@@ -320,13 +320,9 @@ impl<'a> Trainer<'a> {
         let mut step = 0;
         let mut last_evaluation = None;
         'epochs: for epoch in 0..t.epochs {
-            let plans: Vec<EpochPlan> = (0..k).map(|r| self.replica_plan(r, epoch)).collect();
-            let mut dropout: Vec<_> = (0..k).map(|r| self.replica_dropout(r, epoch)).collect();
+            let (plans, mut dropout) = self.epoch_draws(epoch);
             let mut loss_sums = vec![0.0; k];
-            let chunks: Vec<Vec<&[usize]>> = plans
-                .iter()
-                .map(|p| p.order.chunks(t.batch_size).collect())
-                .collect();
+            let chunks = self.batch_ids(&plans);
             let n_batches = chunks[0].len();
             for j in 0..n_batches {
                 let ids: Vec<&[usize]> = chunks.iter().map(|c| c[j]).collect();
@@ -449,21 +445,13 @@ impl<'a> Trainer<'a> {
         let k = self.replicas();
         let schedule = self.schedule();
         let mut opt = self.optimizer()?;
-        let plans: Vec<EpochPlan> = (0..k).map(|r| self.replica_plan(r, 0)).collect();
-        let mut dropout: Vec<_> = (0..k).map(|r| self.replica_dropout(r, 0)).collect();
-        let bs = self.specs[0].train.batch_size;
-        let chunks: Vec<Vec<&[usize]>> =
-            plans.iter().map(|p| p.order.chunks(bs).collect()).collect();
+        let (plans, mut dropout) = self.epoch_draws(0);
+        let chunks = self.batch_ids(&plans);
         let mut bufs = vec![Vec::new(); k];
-        let sync = || {
-            if let tch::Device::Cuda(i) = self.device {
-                tch::Cuda::synchronize(i as i64);
-            }
-        };
         let mut start = Instant::now();
         for i in 0..warmup + steps {
             if i == warmup {
-                sync();
+                device::synchronize(self.device);
                 start = Instant::now();
             }
             let j = i % chunks[0].len();
@@ -472,8 +460,21 @@ impl<'a> Trainer<'a> {
             let losses = self.step(&mut opt, &x, &y, schedule.lr(i), &mut dropout)?;
             finite(losses[0], 0, i)?;
         }
-        sync();
+        device::synchronize(self.device);
         Ok(start.elapsed().as_secs_f64() / steps.max(1) as f64)
+    }
+
+    /// Every replica's data plan and dropout stream of `epoch`.
+    fn epoch_draws(&self, epoch: usize) -> (Vec<EpochPlan>, Vec<ChaCha20Rng>) {
+        (0..self.replicas())
+            .map(|r| (self.replica_plan(r, epoch), self.replica_dropout(r, epoch)))
+            .unzip()
+    }
+
+    /// Per replica, the example ids of each minibatch of its plan.
+    fn batch_ids<'p>(&self, plans: &'p [EpochPlan]) -> Vec<Vec<&'p [usize]>> {
+        let bs = self.specs[0].train.batch_size;
+        plans.iter().map(|p| p.order.chunks(bs).collect()).collect()
     }
 
     /// The recipe's learning-rate schedule over this run's training set.
