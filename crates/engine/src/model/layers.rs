@@ -160,6 +160,17 @@ impl Conv2d {
         }
     }
 
+    /// `x` densely stored in the memory layout this convolution computes in (channels-last
+    /// or contiguous): a copy-free view when it is already, a copy otherwise (e.g. of a strided
+    /// subsampling view, which would send BatchNorm down libtorch's slow generic kernels).
+    pub fn dense_input(&self, x: &Tensor) -> Tensor {
+        if self.channels_last {
+            to_channels_last(x)
+        } else {
+            x.contiguous()
+        }
+    }
+
     /// The convolution, of spatial `[b, K*c_in, h, w]` (see [`super::pack`]).
     pub fn forward(&self, x: &Tensor) -> Tensor {
         // A no-op copy-free view when `x` is channels-last already (a previous layer's output).
