@@ -87,6 +87,28 @@ impl From<PrecisionArg> for runvar_core::spec::Precision {
     }
 }
 
+/// Memory layout of convolutions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// Channels-last for solo runs on the CPU, NCHW otherwise (measured per device).
+    Auto,
+    /// PyTorch's default `[n, c, h, w]`.
+    Nchw,
+    /// Channels-last (`n, h, w, c` in memory); on the CPU, pack replicas' bits then depend on
+    /// their position in the pack.
+    ChannelsLast,
+}
+
+impl From<LayoutArg> for runvar_core::spec::Layout {
+    fn from(l: LayoutArg) -> Self {
+        match l {
+            LayoutArg::Auto => runvar_core::spec::Layout::Auto,
+            LayoutArg::Nchw => runvar_core::spec::Layout::Nchw,
+            LayoutArg::ChannelsLast => runvar_core::spec::Layout::ChannelsLast,
+        }
+    }
+}
+
 /// `runvar speed`.
 #[derive(Debug, Args)]
 pub struct SpeedArgs {
@@ -115,6 +137,9 @@ pub struct SpeedArgs {
     /// Arithmetic: fp32 (default) or bf16 (opt-in; changes the numerics).
     #[arg(long, value_enum)]
     pub precision: Option<PrecisionArg>,
+    /// Memory layout of convolutions (default: the spec's, auto).
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
     /// The low-level source: off (default) enforces deterministic algorithms; on lets cuDNN
     /// choose nondeterministic ones.
     #[arg(long, value_name = "ON|OFF")]
@@ -215,6 +240,9 @@ pub struct TrainArgs {
     /// Arithmetic: fp32 (default) or bf16 (opt-in bfloat16 autocast; changes the numerics).
     #[arg(long, value_enum)]
     pub precision: Option<PrecisionArg>,
+    /// Memory layout of convolutions (default: the spec's, auto; changes the bits).
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
     /// Train as a snapshot ensemble: the epochs split into C cosine cycles, each with the
     /// warm-up; each snapshot's test logits go to snapshots.npy.
     #[arg(long, value_name = "C")]

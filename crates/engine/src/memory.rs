@@ -67,7 +67,8 @@ pub fn footprint(spec: &RunSpec) -> Result<Footprint, EngineError> {
         runvar_core::seed::Source::Init,
         0,
     ))];
-    let net = model::build(&spec.model, &vs.root(), shape, &mut init)?;
+    // Layout changes no count.
+    let net = model::build(&spec.model, &vs.root(), shape, &mut init, false)?;
     let x = Tensor::zeros(
         [2, g.channels as i64, g.height as i64, g.width as i64],
         (tch::Kind::Float, tch::Device::Cpu),

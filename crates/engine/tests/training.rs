@@ -180,7 +180,8 @@ fn count(model: &ModelSpec, shape: Shape) -> (usize, Vec<String>) {
         runvar_core::seed::Source::Init,
         0,
     ));
-    let _net = model::build(model, &vs.root(), shape, std::slice::from_mut(&mut init)).unwrap();
+    let inits = std::slice::from_mut(&mut init);
+    let _net = model::build(model, &vs.root(), shape, inits, false).unwrap();
     let mut names: Vec<String> = vs.variables().into_keys().collect();
     names.sort();
     (runvar_engine::params::count(&vs, 1), names)

@@ -1,7 +1,7 @@
 //! `runvar speed`: replica-steps per second of packs, against the device's ceilings.
 
 use anyhow::Context;
-use runvar_core::spec::{Device, RunSpec};
+use runvar_core::spec::{Device, Layout, RunSpec};
 use runvar_engine::memory::{self, MIB};
 use runvar_engine::speed::{self, Ceilings};
 use runvar_engine::{data, device};
@@ -13,6 +13,11 @@ use crate::Outcome;
 /// Runs in the paper's protocol (PROTOCOL.md: 700 ResNet-14 runs on CIFAR-10).
 const PAPER_RUNS: f64 = 700.0;
 
+/// The layout's name as `--layout` and spec files spell it.
+fn layout_name(l: Layout) -> String {
+    json!(l).as_str().unwrap_or_default().to_string()
+}
+
 fn spec_from_args(a: &SpeedArgs) -> anyhow::Result<RunSpec> {
     let mut spec = match &a.spec {
         Some(path) => RunSpec::from_toml_file(path)?,
@@ -23,6 +28,9 @@ fn spec_from_args(a: &SpeedArgs) -> anyhow::Result<RunSpec> {
     spec.train.batch_size = a.batch_size.unwrap_or(spec.train.batch_size);
     if let Some(p) = a.precision {
         spec.train.precision = p.into();
+    }
+    if let Some(l) = a.layout {
+        spec.train.layout = l.into();
     }
     spec.low_level = a.low_level.is_some_and(|l| l == OnOff::On);
     spec.validate()?;
@@ -54,11 +62,12 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
     };
     if !a.json {
         println!(
-            "{}: {} on synthetic {} data, batch {batch}, {}, {}",
+            "{}: {} on synthetic {} data, batch {batch}, {}, layout {}, {}",
             device_name,
             spec.preset.as_deref().unwrap_or("custom spec"),
             spec.data.dataset.name(),
             if bf16 { "bf16 autocast" } else { "fp32" },
+            layout_name(spec.train.layout),
             if spec.low_level && spec.device == Device::Cuda {
                 "nondeterministic algorithms allowed"
             } else {
@@ -140,6 +149,7 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
         "preset": spec.preset,
         "batch_size": batch,
         "precision": if bf16 { "bf16" } else { "fp32" },
+        "layout": layout_name(spec.train.layout),
         "deterministic": device::deterministic(),
         "ceilings": ceilings_json(&ceilings),
         "flops_per_example": fp.train_flops_per_example,

@@ -46,6 +46,9 @@ pub fn spec_from_args(a: &TrainArgs) -> anyhow::Result<RunSpec> {
     if let Some(p) = a.precision {
         spec.train.precision = p.into();
     }
+    if let Some(l) = a.layout {
+        spec.train.layout = l.into();
+    }
     if let Some(c) = a.cycles {
         spec.train.cycles = c;
     }

@@ -261,6 +261,43 @@ pub struct TrainSpec {
     /// changes the numerics: its runs are not comparable bit for bit with fp32 runs.
     #[serde(default, skip_serializing_if = "Precision::is_fp32")]
     pub precision: Precision,
+    /// Memory layout of convolution activations and weights. Changes which kernels run, so
+    /// runs in different layouts are not comparable bit for bit.
+    #[serde(default, skip_serializing_if = "Layout::is_auto")]
+    pub layout: Layout,
+}
+
+/// Memory layout of convolutions (`[n, c, h, w]` tensors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// Measured per device: channels-last for solo runs on the CPU (oneDNN's fastest layout),
+    /// NCHW otherwise.
+    #[default]
+    Auto,
+    /// Row-major `[n, c, h, w]`, PyTorch's default.
+    Nchw,
+    /// Channels-last (`n, h, w, c` in memory). For packs on the CPU, oneDNN's channels-last
+    /// grouped convolutions give identical replicas different bits depending on their position
+    /// in the pack, so the control condition is no longer exactly zero.
+    ChannelsLast,
+}
+
+impl Layout {
+    /// True for the default.
+    pub fn is_auto(&self) -> bool {
+        *self == Layout::Auto
+    }
+
+    /// Whether convolutions run channels-last for a pack of `replicas` on the CPU (`cpu`) or a
+    /// GPU.
+    pub fn channels_last(self, cpu: bool, replicas: usize) -> bool {
+        match self {
+            Layout::Auto => cpu && replicas == 1,
+            Layout::Nchw => false,
+            Layout::ChannelsLast => true,
+        }
+    }
 }
 
 /// Arithmetic of training.

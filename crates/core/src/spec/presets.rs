@@ -62,6 +62,7 @@ fn recipe(epochs: usize, batch_size: usize, lr: f64, warmup_epochs: f64) -> Trai
         eval_batch_size: 1000,
         cycles: 1,
         precision: Default::default(),
+        layout: Default::default(),
     }
 }
 

@@ -140,3 +140,26 @@ fn missing_file_names_the_file() {
     let err = RunSpec::from_toml_file(Path::new("/nonexistent/run.toml")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/run.toml"), "{err}");
 }
+
+#[test]
+fn layout_is_read_from_specs_and_left_out_of_json_when_auto() {
+    let cl = parse("preset = \"digits-cnn\"\n[train]\nlayout = \"channels-last\"\n").unwrap();
+    assert_eq!(cl.train.layout, Layout::ChannelsLast);
+    let json = serde_json::to_string(&cl).unwrap();
+    assert!(json.contains("\"layout\":\"channels-last\""), "{json}");
+    // The default is not written, so spec.json and study.json of earlier runs stay valid.
+    let auto = RunSpec::from_preset("digits-cnn").unwrap();
+    assert_eq!(auto.train.layout, Layout::Auto);
+    assert!(!serde_json::to_string(&auto).unwrap().contains("layout"));
+    let err = parse("preset = \"digits-cnn\"\n[train]\nlayout = \"nhwc\"\n").unwrap_err();
+    assert!(err.to_string().contains("layout"), "{err}");
+}
+
+#[test]
+fn auto_layout_is_channels_last_only_for_solo_cpu_runs() {
+    assert!(Layout::Auto.channels_last(true, 1));
+    assert!(!Layout::Auto.channels_last(true, 2));
+    assert!(!Layout::Auto.channels_last(false, 1));
+    assert!(!Layout::Nchw.channels_last(true, 1));
+    assert!(Layout::ChannelsLast.channels_last(false, 32));
+}

@@ -106,7 +106,8 @@ impl ConvShape {
 
 impl Conv2d {
     /// A convolution of shape `s`, with `padding` of `(kh / 2, kw / 2)` when `same` is true and
-    /// none otherwise. With stride 2 on an axis of size 1 (a 1-D signal), that axis keeps size 1.
+    /// none otherwise, channels-last when `channels_last` is true. With stride 2 on an axis of
+    /// size 1 (a 1-D signal), that axis keeps size 1.
     pub fn new(
         p: &Path,
         s: ConvShape,
@@ -114,6 +115,7 @@ impl Conv2d {
         same: bool,
         how: ConvInit,
         inits: &mut [Init],
+        channels_last: bool,
     ) -> Conv2d {
         let dims = [s.c_out, s.c_in, s.kh, s.kw];
         let packed = [-1, s.c_in, s.kh, s.kw];
@@ -138,12 +140,8 @@ impl Conv2d {
                 (p.var_copy("weight", &w.reshape(packed)), None)
             }
         };
-        // On the CPU, channels-last weights and inputs (see `pack::channels_last`) let oneDNN
-        // pick its fastest convolutions; the optimizer's buffers follow the parameter's
-        // layout. Not for packs: oneDNN's channels-last grouped convolutions give identical
-        // replicas different bits depending on their position, which would break the exact
-        // control condition.
-        let channels_last = inits.len() == 1 && p.device() == tch::Device::Cpu;
+        // Channels-last weights and inputs (see `pack::channels_last`); the optimizer's buffers
+        // follow the parameter's layout.
         let mut w = w;
         if channels_last {
             tch::no_grad(|| w.set_data(&to_channels_last(&w)));

@@ -58,7 +58,8 @@ pub struct Shape {
 }
 
 /// Build the network of `spec` under `p`: one replica per init stream of `inits`, each drawing
-/// its initial values from its own stream (a pack when there is more than one).
+/// its initial values from its own stream (a pack when there is more than one); convolutions
+/// run channels-last when `channels_last` is true (see [`runvar_core::spec::Layout`]).
 ///
 /// # Errors
 /// [`EngineError::Spec`] when the model cannot take this input (e.g. a CNN on 1-D signals).
@@ -67,6 +68,7 @@ pub fn build(
     p: &Path,
     shape: Shape,
     inits: &mut [Init],
+    channels_last: bool,
 ) -> Result<Box<dyn Network>, EngineError> {
     Ok(match spec {
         ModelSpec::Linear => Box::new(mlp::Mlp::new(p, shape, &[], 0.0, inits)),
@@ -86,10 +88,12 @@ pub fn build(
                     ),
                 ));
             }
-            Box::new(cnn::Cnn::new(p, shape, *dropout, *dropout_fc, inits))
+            let dropout = (*dropout, *dropout_fc);
+            Box::new(cnn::Cnn::new(p, shape, dropout, inits, channels_last))
         }
         ModelSpec::Resnet { depth, width } => {
-            Box::new(resnet::ResNet::new(p, shape, *depth, *width, inits))
+            let net = resnet::ResNet::new(p, shape, *depth, *width, inits, channels_last);
+            Box::new(net)
         }
     })
 }

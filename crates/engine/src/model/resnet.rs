@@ -28,7 +28,14 @@ struct Block {
 }
 
 impl Block {
-    fn new(p: &Path, c_in: i64, c_out: i64, stride: i64, kh: i64, inits: &mut [Init]) -> Block {
+    fn new(
+        p: &Path,
+        (c_in, c_out): (i64, i64),
+        stride: i64,
+        kh: i64,
+        inits: &mut [Init],
+        channels_last: bool,
+    ) -> Block {
         let shape = |c_in, c_out| ConvShape {
             c_in,
             c_out,
@@ -42,6 +49,7 @@ impl Block {
             true,
             ConvInit::KaimingFanOut,
             inits,
+            channels_last,
         );
         let k = inits.len() as i64;
         let bn1 = batch_norm(&(p / "bn1"), k * c_out, 1.0);
@@ -52,6 +60,7 @@ impl Block {
             true,
             ConvInit::KaimingFanOut,
             inits,
+            channels_last,
         );
         let bn2 = batch_norm(&(p / "bn2"), k * c_out, 0.0);
         let shortcut = (stride != 1 || c_in != c_out).then(|| Downsample {
@@ -110,7 +119,14 @@ impl ResNet {
     /// `[b, c, h, w]` → stem `[b, 16k, h, w]` → stage 1 `[b, 16k, h, w]` → stage 2
     /// `[b, 32k, h/2, w/2]` → stage 3 `[b, 64k, h/4, w/4]` → pool `[b, 64k]` → `[b, classes]`,
     /// with k the width multiplier (widths rounded, at least 1).
-    pub fn new(p: &Path, s: Shape, depth: usize, width: f64, inits: &mut [Init]) -> ResNet {
+    pub fn new(
+        p: &Path,
+        s: Shape,
+        depth: usize,
+        width: f64,
+        inits: &mut [Init],
+        channels_last: bool,
+    ) -> ResNet {
         let n = (depth - 2) / 6;
         let widths: Vec<i64> = [16.0, 32.0, 64.0]
             .iter()
@@ -133,6 +149,7 @@ impl ResNet {
             true,
             ConvInit::KaimingFanOut,
             inits,
+            channels_last,
         );
         let replicas = Replicas(inits.len() as i64);
         let bn1 = batch_norm(&(p / "bn1"), replicas.0 * widths[0], 1.0);
@@ -142,7 +159,8 @@ impl ResNet {
             for i in 0..n {
                 let stride = if stage > 0 && i == 0 { 2 } else { 1 };
                 let bp = p / format!("layer{}", stage + 1) / i;
-                blocks.push(Block::new(&bp, c_in, c_out, stride, kh, inits));
+                let widths = (c_in, c_out);
+                blocks.push(Block::new(&bp, widths, stride, kh, inits, channels_last));
                 c_in = c_out;
             }
         }
