@@ -11,12 +11,13 @@
 #      with low-level off must be bit-identical (deterministic algorithms, CUBLAS_WORKSPACE_CONFIG);
 #      two with low-level on (cuDNN free to choose) may differ; wall time against the CPU.
 #   3. runvar speed --preset cifar10-resnet14 --device cuda: fp32 deterministic, and bf16 with
-#      low-level on (speed-fp32.json, speed-bf16.json).
+#      low-level on (speed-fp32.json, speed-bf16.json), each also with --layout channels-last
+#      (speed-fp32-cl.json, speed-bf16-cl.json: the layout PyTorch's bf16 anchor uses).
 #   4. the PyTorch reference on the same workload: scripts/gpu_reference.py (reference.json).
 #   5. the table: replica-steps/s of every variant, ratio to the PyTorch seed loop, FLOP/s and
 #      bandwidth against the measured ceilings, memory per replica, the targets (fp32 >= 400,
 #      bf16 >= 700 replica-steps/s) and the paper protocol's projected hours.
-# Every step runs under `timeout`, sized from what is left of $BUDGET seconds (default 280); a
+# Every step runs under `timeout`, sized from what is left of $BUDGET seconds (default 290); a
 # failing or timed-out step is marked FAILED and the rest goes on. Overrides: RUNVAR (binary),
 # PYTHON (default python3), GPU_REFERENCE_ARGS (appended to gpu_reference.py's arguments, e.g.
 # "--device cpu --batch-size 8 --packs 1,2 --packs-bf16 2" to try the script without a GPU).
@@ -25,7 +26,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 bin=${RUNVAR:-target/release/runvar}
 out=${OUT:-/tmp/runvar-gpu}
-budget=${BUDGET:-280}
+budget=${BUDGET:-290}
 py=${PYTHON:-python3}
 mkdir -p "$out"
 t0=$SECONDS
@@ -56,7 +57,7 @@ section "2. determinism (mnist1d-resnet8, 20 epochs)"
 train() { # name device low-level
   local dir="$out/$1" start end s
   rm -rf "$dir" "$dir.seconds"
-  s=$(allow 45 170)
+  s=$(allow 45 200)
   if ((s < 10)); then echo "$1: SKIPPED (out of time)"; return; fi
   start=$(date +%s.%N)
   if timeout -k 5 "$s" "$bin" train --preset mnist1d-resnet8 --device "$2" --low-level "$3" \
@@ -116,11 +117,15 @@ speed() { # name cap reserve args...
   else "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); print('\n'.join('  K=%-4s %8s replica-steps/s  %s' % (r.get('pack'), '%.1f' % r['replica_steps_per_s'] if r.get('replica_steps_per_s') is not None else '-', r.get('status')) for r in d.get('results', [])))" "$out/$name.json" \
     || echo "$name: FAILED (output is not JSON)"; fi
 }
-speed speed-fp32 90 110 --precision fp32 --low-level off --pack 1,8,32,64,128 --steps 30 --warmup 5
-speed speed-bf16 60 75 --precision bf16 --low-level on --pack 32,64,128 --steps 30 --warmup 5
+speed speed-fp32 70 150 --precision fp32 --low-level off --pack 1,8,32,64,128 --steps 30 --warmup 5
+speed speed-fp32-cl 30 120 --precision fp32 --low-level off --layout channels-last --pack 32,64 \
+  --steps 15 --warmup 3
+speed speed-bf16 45 90 --precision bf16 --low-level on --pack 32,64,128 --steps 30 --warmup 5
+speed speed-bf16-cl 30 60 --precision bf16 --low-level on --layout channels-last --pack 32,64,128 \
+  --steps 15 --warmup 3
 
 section "4. PyTorch reference (scripts/gpu_reference.py)"
-s=$(allow 120 10)
+s=$(allow 120 5)
 if ((s < 20)); then echo "reference: SKIPPED (out of time)"
 else
   echo "+ gpu_reference.py (timeout ${s}s; partial results survive in reference.json)"

@@ -41,7 +41,8 @@ Other modes
   --self-test          CPU check that a K=2 pack trains exactly like two separate ResNet-14s
                        (scripts/torch_reference.py's ResNet), and 172602 parameters per replica.
   --summarize DIR      print the gpu-check table from DIR/{speed-fp32,speed-bf16,reference}.json
-                       (runvar speed --json and this script's --json); missing files = FAILED.
+                       (runvar speed --json and this script's --json); missing files = FAILED;
+                       speed-{fp32,bf16}-cl.json (--layout channels-last) are added when present.
 
 Usage
   python3 scripts/gpu_reference.py --json --out /tmp/runvar-gpu/reference.json     # on the GPU
@@ -543,6 +544,9 @@ def fmt(v, spec, scale=1.0):
 def summarize(d):
     rv32, e32 = load_json(os.path.join(d, "speed-fp32.json"))
     rv16, e16 = load_json(os.path.join(d, "speed-bf16.json"))
+    # Optional: the same with --layout channels-last (absent from older gpu-check runs).
+    rv32cl, e32cl = load_json(os.path.join(d, "speed-fp32-cl.json"))
+    rv16cl, e16cl = load_json(os.path.join(d, "speed-bf16-cl.json"))
     ref, eref = load_json(os.path.join(d, "reference.json"))
     rows = []  # (label, status, rsps, tflops, flop_frac, bw_frac, mib, est_mib)
     ref_results = (ref or {}).get("results", [])
@@ -570,6 +574,12 @@ def summarize(d):
     ok32 = rv_rows(rv32, e32, "runvar fp32 det" if (rv32 or {}).get("deterministic", True)
                    else "runvar fp32 NONDET", "speed-fp32.json")
     ok16 = rv_rows(rv16, e16, "runvar bf16", "speed-bf16.json")
+    if os.path.exists(os.path.join(d, "speed-fp32-cl.json")):
+        ok32 += [dict(r, layout="channels-last") for r in
+                 rv_rows(rv32cl, e32cl, "runvar fp32 det cl", "speed-fp32-cl.json")]
+    if os.path.exists(os.path.join(d, "speed-bf16-cl.json")):
+        ok16 += [dict(r, layout="channels-last") for r in
+                 rv_rows(rv16cl, e16cl, "runvar bf16 cl", "speed-bf16-cl.json")]
     labels = {"loop-det": "pytorch loop det", "loop-bench": "pytorch loop benchmark",
               "pack-fp32": "pytorch pack fp32 det", "pack-fp32-bench": "pytorch pack fp32 bench",
               "pack-bf16": "pytorch pack bf16"}
@@ -657,7 +667,8 @@ def summarize(d):
         else:
             v = b["replica_steps_per_s"]
             print(f"target {what} >= {target:.0f}: {'PASS' if v >= target else 'FAIL'} "
-                  f"(best {v:.1f} at K={b.get('pack')}){det_note if what == 'fp32' else ''}")
+                  f"(best {v:.1f} at K={b.get('pack')}, layout {b.get('layout', 'auto')})"
+                  f"{det_note if what == 'fp32' else ''}")
     print()
     print(f"paper protocol ({PAPER_RUNS} runs x {PAPER_EPOCHS} epochs x {PAPER_STEPS_PER_EPOCH} "
           f"steps = {PAPER_REPLICA_STEPS / 1e6:.1f}M replica-steps) on this GPU:")
