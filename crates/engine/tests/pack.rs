@@ -1,8 +1,9 @@
 //! Replica packs: K runs trained as one stacked model (grouped convolutions, batched matmuls,
 //! per-replica BatchNorm). Each replica must be the run it would be alone, up to the
-//! floating-point accumulation order, and a pack must be as reproducible as a solo run.
+//! floating-point accumulation order, and a pack must be as reproducible as a solo run. Also:
+//! the memory layout of convolutions changes kernels, not results.
 
-use runvar_core::spec::{BitFlipSpec, RunSpec};
+use runvar_core::spec::{BitFlipSpec, Layout, RunSpec};
 use runvar_engine::data::{self, Prepared};
 use runvar_engine::train::{Outcome, Trainer};
 
@@ -199,4 +200,55 @@ fn batches_assembled_on_the_device_give_bit_identical_runs() {
     for (a, b) in host.iter().zip(&device) {
         assert_eq!(a.record.param_hash, b.record.param_hash);
     }
+}
+
+/// digits-cnn on 96 examples (3 steps) in memory layout `layout`.
+fn layout_spec(layout: Layout, seed: u64) -> RunSpec {
+    let mut s = spec("digits-cnn", 1, seed);
+    s.data.train_limit = Some(96);
+    s.train.layout = layout;
+    s
+}
+
+/// Same draws, and logits equal to float tolerance, but other bits.
+fn same_network_other_kernels(a: &Outcome, b: &Outcome, what: &str) {
+    assert_eq!(a.trace, b.trace, "{what}: the draws moved");
+    let scale = b.logits.iter().fold(1f32, |m, v| m.max(v.abs()));
+    let d = max_abs_diff(&a.logits, &b.logits);
+    assert!(
+        d <= 1e-4 * scale,
+        "{what}: logits differ by {d} (scale {scale})"
+    );
+    assert_ne!(
+        a.record.param_hash, b.record.param_hash,
+        "{what}: same kernels?"
+    );
+}
+
+/// The memory layout of convolutions (`train.layout`) changes which kernels run, not what is
+/// computed, solo and packed.
+#[test]
+fn layouts_compute_the_same_network() {
+    let data = data::prepare(&layout_spec(Layout::Auto, 3)).unwrap();
+    // Solo on the CPU, auto is channels-last.
+    let auto = solo(&layout_spec(Layout::Auto, 3), &data);
+    let nchw = solo(&layout_spec(Layout::Nchw, 3), &data);
+    same_network_other_kernels(&nchw, &auto, "solo, nchw vs auto");
+    // A channels-last pack (auto would be NCHW) against the NCHW pack, replica by replica.
+    let specs = |l| vec![layout_spec(l, 3), layout_spec(l, 4)];
+    let cl = pack(&specs(Layout::ChannelsLast), &data);
+    let plain = pack(&specs(Layout::Nchw), &data);
+    for (k, (c, p)) in cl.iter().zip(&plain).enumerate() {
+        same_network_other_kernels(c, p, &format!("pack replica {k}, channels-last vs nchw"));
+    }
+}
+
+#[test]
+fn runs_in_different_layouts_cannot_share_a_pack() {
+    let specs = [
+        layout_spec(Layout::Nchw, 1),
+        layout_spec(Layout::ChannelsLast, 2),
+    ];
+    let data = data::prepare(&specs[0]).unwrap();
+    assert!(Trainer::pack(&specs, &data).is_err());
 }
