@@ -90,12 +90,11 @@ impl From<PrecisionArg> for runvar_core::spec::Precision {
 /// Memory layout of convolutions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LayoutArg {
-    /// Channels-last for solo runs on the CPU, NCHW otherwise (measured per device).
+    /// Channels-last on the CPU, NCHW on GPUs.
     Auto,
     /// PyTorch's default `[n, c, h, w]`.
     Nchw,
-    /// Channels-last (`n, h, w, c` in memory); on the CPU, pack replicas' bits then depend on
-    /// their position in the pack.
+    /// Channels-last (`n, h, w, c` in memory).
     ChannelsLast,
 }
 

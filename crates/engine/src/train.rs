@@ -180,10 +180,7 @@ impl<'a> Trainer<'a> {
             .iter()
             .map(|s| Init::new(stream(s.seeds.init, Source::Init, 0)))
             .collect();
-        let channels_last = spec
-            .train
-            .layout
-            .channels_last(device == tch::Device::Cpu, specs.len());
+        let channels_last = spec.train.layout.channels_last(device == tch::Device::Cpu);
         let net = model::build(&spec.model, &vs.root(), shape, &mut inits, channels_last)?;
         let of = specs.len();
         let bit_flips = specs

@@ -234,7 +234,7 @@ fn layouts_compute_the_same_network() {
     let auto = solo(&layout_spec(Layout::Auto, 3), &data);
     let nchw = solo(&layout_spec(Layout::Nchw, 3), &data);
     same_network_other_kernels(&nchw, &auto, "solo, nchw vs auto");
-    // A channels-last pack (auto would be NCHW) against the NCHW pack, replica by replica.
+    // A channels-last pack against an NCHW pack, replica by replica.
     let specs = |l| vec![layout_spec(l, 3), layout_spec(l, 4)];
     let cl = pack(&specs(Layout::ChannelsLast), &data);
     let plain = pack(&specs(Layout::Nchw), &data);

@@ -271,15 +271,13 @@ pub struct TrainSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
-    /// Measured per device: channels-last for solo runs on the CPU (oneDNN's fastest layout),
-    /// NCHW otherwise.
+    /// Chosen per device: channels-last on the CPU (oneDNN's fastest layout, solo and
+    /// packed), NCHW on GPUs (PyTorch's default; channels-last there is not measured yet).
     #[default]
     Auto,
     /// Row-major `[n, c, h, w]`, PyTorch's default.
     Nchw,
-    /// Channels-last (`n, h, w, c` in memory). For packs on the CPU, oneDNN's channels-last
-    /// grouped convolutions give identical replicas different bits depending on their position
-    /// in the pack, so the control condition is no longer exactly zero.
+    /// Channels-last (`n, h, w, c` in memory).
     ChannelsLast,
 }
 
@@ -289,11 +287,10 @@ impl Layout {
         *self == Layout::Auto
     }
 
-    /// Whether convolutions run channels-last for a pack of `replicas` on the CPU (`cpu`) or a
-    /// GPU.
-    pub fn channels_last(self, cpu: bool, replicas: usize) -> bool {
+    /// Whether convolutions run channels-last on the CPU (`cpu`) or a GPU.
+    pub fn channels_last(self, cpu: bool) -> bool {
         match self {
-            Layout::Auto => cpu && replicas == 1,
+            Layout::Auto => cpu,
             Layout::Nchw => false,
             Layout::ChannelsLast => true,
         }
