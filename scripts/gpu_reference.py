@@ -532,9 +532,17 @@ def load_json(path):
         with open(path) as f:
             return json.load(f), None
     except FileNotFoundError:
-        return None, "missing"
+        return None, "missing (the step was skipped; see the log above the table)"
     except (OSError, ValueError) as e:
-        return None, f"unreadable ({type(e).__name__})"
+        err = os.path.splitext(path)[0] + ".err"
+        why = ""
+        try:
+            with open(err) as f:
+                lines = [ln.strip() for ln in f if ln.strip()]
+            why = f": {lines[-1][:160]}" if lines else ""
+        except OSError:
+            pass
+        return None, f"unreadable ({type(e).__name__}){why}"
 
 
 def fmt(v, spec, scale=1.0):
