@@ -225,18 +225,24 @@ impl<'a> Trainer<'a> {
     /// on the CPU, for tests: batches are bit-identical either way).
     pub fn with_device_batches(mut self) -> Self {
         let ds = &self.data.dataset;
-        let geo = Geometry {
+        let split = DeviceSplit::new(
+            &ds.train,
+            self.geometry(),
+            &self.data.pad_value,
+            self.device,
+        );
+        self.device_train = Some(split);
+        self
+    }
+
+    /// Geometry of one example of the dataset.
+    fn geometry(&self) -> Geometry {
+        let ds = &self.data.dataset;
+        Geometry {
             channels: ds.channels,
             height: ds.height,
             width: ds.width,
-        };
-        self.device_train = Some(DeviceSplit::new(
-            &ds.train,
-            geo,
-            &self.data.pad_value,
-            self.device,
-        ));
-        self
+        }
     }
 
     /// Keep each epoch's data draws in [`Outcome::trace`].
@@ -539,14 +545,9 @@ impl<'a> Trainer<'a> {
             return dev.batch(ids, &plan.augment, aug.crop_padding);
         }
         let ds = &self.data.dataset;
-        let geo = Geometry {
-            channels: ds.channels,
-            height: ds.height,
-            width: ds.width,
-        };
         gather(
             &ds.train,
-            geo,
+            self.geometry(),
             ids,
             &plan.augment,
             aug.crop_padding,
@@ -639,11 +640,7 @@ impl<'a> Trainer<'a> {
         let views = tta
             .views(ds.height > 1)
             .map_err(|e| EngineError::spec("tta", e.to_string()))?;
-        let geo = Geometry {
-            channels: ds.channels,
-            height: ds.height,
-            width: ds.width,
-        };
+        let geo = self.geometry();
         let n = ds.test.len();
         let ids: Vec<usize> = (0..n).collect();
         let mut sums = vec![vec![0f64; n * ds.classes]; self.replicas()];

@@ -28,9 +28,12 @@ fn solo(spec: &RunSpec, data: &Prepared) -> Outcome {
 }
 
 fn pack(specs: &[RunSpec], data: &Prepared) -> Vec<Outcome> {
-    Trainer::pack(specs, data)
-        .unwrap()
-        .with_trace()
+    run_all(Trainer::pack(specs, data).unwrap().with_trace())
+}
+
+/// Train every replica of `trainer`; each must succeed.
+fn run_all(trainer: Trainer) -> Vec<Outcome> {
+    trainer
         .run_pack(&mut |_| {})
         .unwrap()
         .into_iter()
@@ -189,14 +192,7 @@ fn batches_assembled_on_the_device_give_bit_identical_runs() {
     let specs = vec![spec("digits-cnn", 1, 0), spec("digits-cnn", 1, 1)];
     let data = data::prepare(&specs[0]).unwrap();
     let host = pack(&specs, &data);
-    let device: Vec<Outcome> = Trainer::pack(&specs, &data)
-        .unwrap()
-        .with_device_batches()
-        .run_pack(&mut |_| {})
-        .unwrap()
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let device = run_all(Trainer::pack(&specs, &data).unwrap().with_device_batches());
     for (a, b) in host.iter().zip(&device) {
         assert_eq!(a.record.param_hash, b.record.param_hash);
     }

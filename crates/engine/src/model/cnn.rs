@@ -25,15 +25,14 @@ impl Cnn {
     /// # Shapes
     /// `[b, c, h, w]` → conv1 `[b, 32, h-2, w-2]` → conv2 `[b, 64, h-4, w-4]` → pool
     /// `[b, 64, (h-4)/2, (w-4)/2]` → flatten → fc1 `[b, 128]` → fc2 `[b, classes]`.
-    /// `dropout` is (after the pool, between fc1 and fc2).
     pub fn new(
         p: &Path,
         s: Shape,
-        dropout: (f64, f64),
+        dropout: f64,
+        dropout_fc: f64,
         inits: &mut [Init],
         channels_last: bool,
     ) -> Cnn {
-        let (dropout, dropout_fc) = dropout;
         let c = s.channels as i64;
         let conv1 = Conv2d::new(
             &(p / "conv1"),

@@ -171,12 +171,9 @@ impl Conv2d {
 
     /// The convolution, of spatial `[b, K*c_in, h, w]` (see [`super::pack`]).
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        // A no-op copy-free view when `x` is channels-last already (a previous layer's output).
-        let x = if self.channels_last {
-            to_channels_last(x)
-        } else {
-            x.shallow_clone()
-        };
+        // Copy-free when `x` is in this layout already (a previous layer's output); the
+        // convolution would make a strided input dense anyway.
+        let x = self.dense_input(x);
         let out = x.conv2d(
             &self.w,
             self.b.as_ref(),

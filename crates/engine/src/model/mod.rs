@@ -88,8 +88,8 @@ pub fn build(
                     ),
                 ));
             }
-            let dropout = (*dropout, *dropout_fc);
-            Box::new(cnn::Cnn::new(p, shape, dropout, inits, channels_last))
+            let net = cnn::Cnn::new(p, shape, *dropout, *dropout_fc, inits, channels_last);
+            Box::new(net)
         }
         ModelSpec::Resnet { depth, width } => {
             let net = resnet::ResNet::new(p, shape, *depth, *width, inits, channels_last);

@@ -30,7 +30,8 @@ struct Block {
 impl Block {
     fn new(
         p: &Path,
-        (c_in, c_out): (i64, i64),
+        c_in: i64,
+        c_out: i64,
         stride: i64,
         kh: i64,
         inits: &mut [Init],
@@ -159,8 +160,8 @@ impl ResNet {
             for i in 0..n {
                 let stride = if stage > 0 && i == 0 { 2 } else { 1 };
                 let bp = p / format!("layer{}", stage + 1) / i;
-                let widths = (c_in, c_out);
-                blocks.push(Block::new(&bp, widths, stride, kh, inits, channels_last));
+                let block = Block::new(&bp, c_in, c_out, stride, kh, inits, channels_last);
+                blocks.push(block);
                 c_in = c_out;
             }
         }
