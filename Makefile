@@ -5,7 +5,7 @@ export LIBTORCH
 CARGO ?= cargo
 STAMP := $(LIBTORCH)/.runvar-libtorch-2.11.0
 
-.PHONY: setup build run test lint bench bench-analysis parity
+.PHONY: setup build gpu-binary run test lint bench bench-analysis parity
 
 ## setup: fetch libtorch 2.11.0 from PyPI into ./libtorch (once)
 setup: $(STAMP)
@@ -15,6 +15,12 @@ $(STAMP):
 ## build: release binary at target/release/runvar (libtorch found through its rpath)
 build: setup
 	$(CARGO) build --release --bin runvar
+
+## gpu-binary: the release binary without its debug info (about 5 MB instead of about 90), at
+## target/gpu/runvar: small enough to carry to a GPU machine, where scripts/gpu-check.sh runs it
+gpu-binary: build
+	mkdir -p target/gpu
+	objcopy --strip-debug target/release/runvar target/gpu/runvar
 
 ## run: the main job: the whole protocol on the default task (no data download, no flags)
 run: build

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # GPU checks and benchmarks, in one go (under 5 minutes), for a machine with PyTorch
-# 2.11.0+cu130 in python3 and no Rust toolchain. Build on a CPU machine (make build), carry
-# target/release/runvar, and run from anywhere in the repo:
+# 2.11.0+cu130 in python3 and no Rust toolchain. Build on a CPU machine with `make gpu-binary`
+# (target/gpu/runvar: the release binary without debug info, about 5 MB; target/release/runvar
+# keeps its debug info for profiling and is too large to carry), carry target/gpu/runvar, and run
+# from anywhere in the repo:
 #
 #     bash scripts/gpu-check.sh        # raw JSON and logs in $OUT (or /tmp/runvar-gpu), a table last
 #
@@ -18,13 +20,14 @@
 #      bandwidth against the measured ceilings, memory per replica, the targets (fp32 >= 400,
 #      bf16 >= 700 replica-steps/s) and the paper protocol's projected hours.
 # Every step runs under `timeout`, sized from what is left of $BUDGET seconds (default 290); a
-# failing or timed-out step is marked FAILED and the rest goes on. Overrides: RUNVAR (binary),
+# failing or timed-out step is marked FAILED and the rest goes on. Overrides: RUNVAR (binary;
+# default target/gpu/runvar, else target/release/runvar),
 # PYTHON (default python3), GPU_REFERENCE_ARGS (appended to gpu_reference.py's arguments, e.g.
 # "--device cpu --batch-size 8 --packs 1,2 --packs-bf16 2" to try the script without a GPU).
 # Exit status 0 unless the table itself could not be printed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
-bin=${RUNVAR:-target/release/runvar}
+if [ -x target/gpu/runvar ]; then bin=${RUNVAR:-target/gpu/runvar}; else bin=${RUNVAR:-target/release/runvar}; fi
 out=${OUT:-/tmp/runvar-gpu}
 budget=${BUDGET:-290}
 py=${PYTHON:-python3}
