@@ -289,11 +289,14 @@ pub struct StudyArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Runs (or packs) trained at once (default: one per core; each uses --threads threads).
+    /// On a GPU one at a time: --pack fills it instead.
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
     /// Train K replicas of a condition together as one stacked model (grouped convolutions,
     /// batched matmuls). Each run keeps its own seeds; only the float accumulation order
-    /// changes. Default: 1 on the CPU, 32 on a GPU (measured fastest there).
+    /// changes. Default: 1 on the CPU; on a GPU 32 (measured fastest there), or the largest
+    /// pack that fits in its free memory. A resumed study keeps the pack it was started with.
+    /// A pack that does not fit is refused before anything is trained.
     #[arg(long, value_name = "K")]
     pub pack: Option<usize>,
     /// Device to train on.

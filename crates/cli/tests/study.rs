@@ -137,6 +137,35 @@ fn packed_study_keeps_the_control_exact_and_records_packs() {
         runvar(tmp.path(), &changed),
         &["different spec", "pack: 2 -> 3"],
     );
+
+    // Without --pack, a resumed study keeps the pack it was started with (the default could
+    // differ: on a GPU it depends on free memory) and has nothing left to train.
+    let unpacked = &args[..args.len() - 2];
+    let again = ok(runvar(tmp.path(), unpacked));
+    assert!(again.contains("control"), "{again}");
+    assert_eq!(report(&dir)["conditions"], r["conditions"]);
+}
+
+/// A pack that cannot fit in memory, or several GPU workers, are refused before anything is
+/// written.
+#[test]
+fn impossible_packs_and_gpu_workers_are_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = SMALL.to_vec();
+    args.extend(["--out", "big", "--pack", "100000000"]);
+    fails(
+        runvar(tmp.path(), &args),
+        &["a pack of 100000000 replicas needs about", "use --pack"],
+    );
+    assert!(!tmp.path().join("big").exists(), "nothing written");
+
+    let mut args = SMALL.to_vec();
+    args.extend(["--out", "gpu", "--device", "cuda", "--workers", "2"]);
+    fails(
+        runvar(tmp.path(), &args),
+        &["--workers 2", "one run or pack at a time"],
+    );
+    assert!(!tmp.path().join("gpu").exists(), "nothing written");
 }
 
 fn logits_bits(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -54,12 +54,9 @@ impl Drop for Bf16Autocast {
 
 /// Make libtorch deterministic (`on`) or let it choose the fastest kernels: the equivalent of
 /// `torch.use_deterministic_algorithms(on)`, `cudnn.deterministic = on` and
-/// `cudnn.benchmark = !on`. With `on`, `CUBLAS_WORKSPACE_CONFIG=:4096:8` is set for cuBLAS
-/// unless the environment sets it already (it must precede the first CUDA call).
+/// `cudnn.benchmark = !on`. cuBLAS's deterministic workspace is set when the CUDA backend is
+/// loaded (see [`tch_device`]).
 pub fn set_deterministic(on: bool) {
-    if on && std::env::var_os("CUBLAS_WORKSPACE_CONFIG").is_none() {
-        std::env::set_var("CUBLAS_WORKSPACE_CONFIG", ":4096:8");
-    }
     // SAFETY: plain setters on libtorch's global context; they take no pointers and do not throw.
     unsafe { runvar_set_deterministic(on) }
 }
@@ -75,6 +72,20 @@ pub fn synchronize(device: tch::Device) {
 pub fn deterministic() -> bool {
     // SAFETY: a plain getter on libtorch's global context.
     unsafe { runvar_deterministic_algorithms() }
+}
+
+/// Set `CUBLAS_WORKSPACE_CONFIG=:4096:8` unless the environment sets it, once, before the
+/// first CUDA call: cuBLAS reads it when its first handle is made, and deterministic runs need
+/// it. Setting it whatever the first run's low-level setting keeps it right when a process
+/// trains a low-level-on (nondeterministic) pack before a deterministic one, as a study of
+/// several conditions can.
+fn set_cublas_workspace() {
+    static SET: std::sync::Once = std::sync::Once::new();
+    SET.call_once(|| {
+        if std::env::var_os("CUBLAS_WORKSPACE_CONFIG").is_none() {
+            std::env::set_var("CUBLAS_WORKSPACE_CONFIG", ":4096:8");
+        }
+    });
 }
 
 /// Load libtorch's CUDA backend (`libtorch_cuda.so`) into the process, once.
@@ -109,6 +120,7 @@ pub fn tch_device(device: Device) -> Result<tch::Device, EngineError> {
     match device {
         Device::Cpu => Ok(tch::Device::Cpu),
         Device::Cuda => {
+            set_cublas_workspace();
             let loaded = if tch::Cuda::is_available() {
                 Ok(())
             } else {

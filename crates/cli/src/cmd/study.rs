@@ -3,18 +3,19 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use runvar_core::spec::RunSpec;
+use runvar_core::spec::{Device, RunSpec};
 use runvar_core::study::{
     self, Condition, Mitigation, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET, DEFAULT_REPLICAS,
 };
-use runvar_engine::{data, pool};
+use runvar_engine::{data, device, memory, pool, EngineError};
 
 use crate::args::StudyArgs;
 use crate::progress::StudyProgress;
 use crate::Outcome;
 
-/// The study the arguments describe, validated.
-fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
+/// The study the arguments describe, validated, and whether its pack size was given (by
+/// `--pack` or the spec file) rather than left to the default.
+fn study_from_args(a: &StudyArgs) -> anyhow::Result<(StudySpec, bool)> {
     let mut file_pack = None;
     let mut study = match &a.spec {
         Some(path) => {
@@ -53,10 +54,8 @@ fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
     if let Some(n) = a.replicas {
         study.replicas = n;
     }
-    study.pack = a
-        .pack
-        .or(file_pack)
-        .unwrap_or_else(|| study::default_pack(&study.run, study.replicas));
+    let pack_given = a.pack.or(file_pack);
+    study.pack = pack_given.unwrap_or_else(|| study::default_pack(&study.run, study.replicas));
     if let Some(names) = &a.conditions {
         study.conditions = names
             .iter()
@@ -71,7 +70,66 @@ fn study_from_args(a: &StudyArgs) -> anyhow::Result<StudySpec> {
         study = study.with_mitigations(&ms, a.snapshot_cycles.unwrap_or(DEFAULT_CYCLES))?;
     }
     study.validate()?;
-    Ok(study)
+    Ok((study, pack_given.is_some()))
+}
+
+/// The pack size of a study whose pack was not given: the one its directory holds when it
+/// resumes (a run's bits depend on its pack size, and the default on free memory), else the
+/// device's default (`study.pack` on entry), lowered to the largest pack that fits in the
+/// device's free memory.
+fn settle_default_pack(study: &StudySpec, dir: &Path, quiet: bool) -> anyhow::Result<usize> {
+    // A study.json that cannot be read is reported by `open_dir`.
+    if let Ok(Some(existing)) = StudySpec::load(dir) {
+        return Ok(existing.pack);
+    }
+    let k = study.pack;
+    if k == 1 {
+        return Ok(1);
+    }
+    let device = device::tch_device(study.run.device)?;
+    match memory::check_fits(&study.run, k, device) {
+        Err(EngineError::Memory {
+            max_pack,
+            per_replica_mib,
+            available_mib,
+            device,
+            ..
+        }) if max_pack >= 1 => {
+            if !quiet {
+                eprintln!(
+                    "runvar: training in packs of {max_pack}, not the default {k}: a replica \
+                     needs about {per_replica_mib:.0} MiB and {device} has {available_mib:.0} MiB \
+                     free (--pack chooses)"
+                );
+            }
+            Ok(max_pack)
+        }
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(k),
+    }
+}
+
+/// Runs (or packs) trained at once: on the CPU `workers`, by default one per core over the
+/// threads each run uses; on a GPU one.
+///
+/// # Errors
+/// More than one worker on a GPU: libtorch's deterministic-algorithms switch is one per
+/// process, so a low-level-on pack would make the deterministic packs training beside it
+/// nondeterministic, and concurrent packs would share memory that each sized for itself alone.
+fn worker_count(study: &StudySpec, workers: Option<usize>) -> anyhow::Result<usize> {
+    match (study.run.device, workers) {
+        (Device::Cuda, Some(n)) if n > 1 => bail!(
+            "--workers {n}: on a GPU runvar trains one run or pack at a time (libtorch's \
+             deterministic-algorithms switch is per process, so runs beside each other could not \
+             keep their own low-level setting); use --pack to fill the GPU"
+        ),
+        (Device::Cuda, _) => Ok(1),
+        (Device::Cpu, Some(n)) => Ok(n.max(1)),
+        (Device::Cpu, None) => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Ok((cores / study.run.threads.max(1)).max(1))
+        }
+    }
 }
 
 fn default_dir(study: &StudySpec) -> PathBuf {
@@ -148,6 +206,12 @@ pub fn execute(
     workers: Option<usize>,
     quiet: bool,
 ) -> anyhow::Result<Vec<String>> {
+    let workers = worker_count(study, workers)?;
+    if !study::plan(study, dir).iter().all(|r| r.is_done()) {
+        // Before the directory is made: a study that cannot train leaves nothing behind.
+        let device = device::tch_device(study.run.device)?;
+        memory::check_fits(&study.run, study.pack, device)?;
+    }
     open_dir(dir, study)?;
     for stale in study::stale_temporaries(dir) {
         std::fs::remove_dir_all(&stale)
@@ -167,8 +231,6 @@ pub fn execute(
         return Ok(failures);
     }
     let prepared = data::prepare(&study.run).context("loading the dataset")?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = workers.unwrap_or((cores / study.run.threads.max(1)).max(1));
     let names: Vec<&str> = study.conditions.iter().map(|c| c.name.as_str()).collect();
     let mut done = vec![0usize; names.len()];
     for r in planned.iter().filter(|r| r.is_done()) {
@@ -202,8 +264,12 @@ pub fn execute(
 
 /// Run `runvar study`.
 pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
-    let study = study_from_args(&a)?;
+    let (mut study, pack_given) = study_from_args(&a)?;
     let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
+    worker_count(&study, a.workers)?; // refuse GPU workers before looking for the GPU
+    if !pack_given {
+        study.pack = settle_default_pack(&study, &dir, a.quiet || a.json)?;
+    }
     let failures = execute(&study, &dir, a.workers, a.quiet || a.json)?;
     let report = study::build_report(&dir, &study)?;
     study::write_report(&dir, &report)?;

@@ -56,7 +56,8 @@ fn default_bootstrap() -> usize {
 /// per device: 1 on the CPU, where stacked kernels are no faster per replica than separate
 /// runs on separate cores (a ResNet-14 pack of 8 ran at 0.52x per replica, an MLP pack broke
 /// even); on a GPU, 32 (or all replicas when fewer), where an H100 trains a pack of 32
-/// ResNet-14s about 3x faster per replica than one at a time.
+/// ResNet-14s about 3x faster per replica than one at a time. `runvar study` lowers the GPU
+/// default to the largest pack that fits in the device's free memory.
 pub fn default_pack(run: &RunSpec, replicas: usize) -> usize {
     match run.device {
         crate::spec::Device::Cpu => 1,
