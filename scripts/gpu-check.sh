@@ -12,17 +12,21 @@
 #   2. determinism (mnist1d-resnet8, generated data: ../shared/data does not travel): two CUDA runs
 #      with low-level off must be bit-identical (deterministic algorithms, CUBLAS_WORKSPACE_CONFIG);
 #      two with low-level on (cuDNN free to choose) may differ; wall time against the CPU.
+#  2b. packed studies on the GPU (mnist1d-resnet8, conditions control, low_level, init; 4
+#      replicas in one pack of 4, the default pack for 4 replicas), in each layout: the control's
+#      4 replicas must share one parameter hash (identical replicas stay exact inside a cuDNN
+#      pack), low_level's should not.
 #   3. runvar speed --preset cifar10-resnet14 --device cuda: fp32 deterministic, and bf16 with
 #      low-level on (speed-fp32.json, speed-bf16.json), each also with --layout channels-last
 #      (speed-fp32-cl.json, speed-bf16-cl.json: the layout PyTorch's bf16 anchor uses).
 #   4. the PyTorch reference on the same workload: scripts/gpu_reference.py (reference.json).
 #   5. the table: replica-steps/s of every variant, ratio to the PyTorch seed loop, FLOP/s and
 #      bandwidth against the measured ceilings, memory per replica, the targets (fp32 >= 400,
-#      bf16 >= 700 replica-steps/s) and the paper protocol's projected hours.
+#      bf16 >= 700 replica-steps/s), the paper protocol's projected hours, and the verdicts
+#      of 2b.
 # Every step runs under `timeout`, sized from what is left of $BUDGET seconds (default 290); a
 # failing or timed-out step is marked FAILED and the rest goes on. Overrides: RUNVAR (binary;
-# default target/gpu/runvar, else target/release/runvar),
-# PYTHON (default python3), GPU_REFERENCE_ARGS (appended to gpu_reference.py's arguments, e.g.
+# default target/gpu/runvar, else target/release/runvar), PYTHON (default python3), GPU_REFERENCE_ARGS (appended to gpu_reference.py's arguments, e.g.
 # "--device cpu --batch-size 8 --packs 1,2 --packs-bf16 2" to try the script without a GPU).
 # Exit status 0 unless the table itself could not be printed.
 set -uo pipefail
@@ -60,7 +64,7 @@ section "2. determinism (mnist1d-resnet8, 20 epochs)"
 train() { # name device low-level
   local dir="$out/$1" start end s
   rm -rf "$dir" "$dir.seconds"
-  s=$(allow 45 200)
+  s=$(allow 45 225)
   if ((s < 10)); then echo "$1: SKIPPED (out of time)"; return; fi
   start=$(date +%s.%N)
   if timeout -k 5 "$s" "$bin" train --preset mnist1d-resnet8 --device "$2" --low-level "$3" \
@@ -105,6 +109,34 @@ if g and c:
 EOF
 } 2>&1 | tee "$out/determinism.txt"
 
+section "2b. packed studies on the GPU (mnist1d-resnet8, 4 replicas per pack, 3 epochs)"
+study() { # name layout
+  local dir="$out/$1" s rc
+  rm -rf "$dir" "$dir.toml"
+  s=$(allow 25 185)
+  if ((s < 10)); then echo "$1: SKIPPED (out of time)"; return; fi
+  printf 'replicas = 4\nconditions = ["control", "low_level", "init"]\n[run]\npreset = "mnist1d-resnet8"\ndevice = "cuda"\n[run.train]\nepochs = 3\nlayout = "%s"\n' "$2" > "$dir.toml"
+  timeout -k 5 "$s" "$bin" study --spec "$dir.toml" --out "$dir" --json > "$dir.json" 2> "$dir.err"
+  rc=$?
+  if ((rc == 124 || rc == 137)); then echo "$1: FAILED (timed out after ${s}s)"; return; fi
+  if ((rc != 0)); then echo "$1: FAILED (exit $rc): $(tail -1 "$dir.err")"; return; fi
+  "$py" - "$dir" "$1" <<'EOF' || echo "$1: FAILED (unreadable records)"
+import glob, json, os, sys
+d, name = sys.argv[1], sys.argv[2]
+for cond, want in [("control", "exact"), ("low_level", "differ"), ("init", "differ")]:
+    recs = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, "runs", cond, "*", "record.json")))]
+    hashes = {r["param_hash"] for r in recs}
+    packs = sorted({r.get("pack", {}).get("size", 1) for r in recs})
+    verdict = ("ok" if len(hashes) == 1 else "NOT EXACT") if want == "exact" else \
+        ("ok" if len(hashes) > 1 else "identical (kernels deterministic anyway)")
+    print(f"{name:<13} {cond:<9} {len(recs)} runs, pack {packs}, {len(hashes)} distinct hashes: {verdict}")
+EOF
+}
+{
+  study study-nchw nchw
+  study study-cl channels-last
+} 2>&1 | tee "$out/studies.txt"
+
 section "3. runvar speed (cifar10-resnet14, batch 512, synthetic data)"
 speed() { # name cap reserve args...
   local name=$1 cap=$2 reserve=$3 s rc
@@ -145,6 +177,10 @@ fi
 section "5. summary"
 "$py" scripts/gpu_reference.py --summarize "$out" 2>&1 | tee "$out/table.txt"
 rc=${PIPESTATUS[0]}
+if [ -s "$out/studies.txt" ]; then
+  printf '\n== packed studies (control exact inside a pack: one hash)\n'
+  tee -a "$out/table.txt" < "$out/studies.txt"
+fi
 echo
 echo "total $((SECONDS - t0)) s; raw JSON and logs in $out"
 exit "$rc"
