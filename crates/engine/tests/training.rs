@@ -260,8 +260,12 @@ fn cuda_without_a_gpu_is_a_clear_error() {
     if tch::Cuda::is_available() {
         return; // a GPU machine: covered by scripts/gpu-check.sh
     }
+    let preset_workspace = std::env::var_os("CUBLAS_WORKSPACE_CONFIG").is_some();
     let mut s = spec("digits-mlp", 1);
     s.device = runvar_core::spec::Device::Cuda;
+    // Low-level on: cuDNN may be nondeterministic, yet asking for CUDA must still set cuBLAS's
+    // deterministic workspace, because a later pack of the same process may be deterministic.
+    s.low_level = true;
     let data = data::prepare(&s).unwrap();
     let msg = match Trainer::new(&s, &data) {
         Err(e) => e.to_string(),
@@ -271,6 +275,12 @@ fn cuda_without_a_gpu_is_a_clear_error() {
         msg.contains("cuda") && msg.contains("libtorch_cuda.so"),
         "{msg}"
     );
+    if !preset_workspace {
+        assert_eq!(
+            std::env::var("CUBLAS_WORKSPACE_CONFIG").as_deref(),
+            Ok(":4096:8")
+        );
+    }
 }
 
 /// Write CIFAR-10 batches in the official binary layout: per record a label byte, then 1024
