@@ -95,6 +95,8 @@ phash() { "$py" -c "import json; print(json.load(open('$out/$1.json'))['param_ha
   if [ -z "$a" ] || [ -z "$b" ]; then echo "low-level on: FAILED (a run is missing)"
   elif [ "$a" != "$b" ]; then echo "low-level on: reruns differ (cuDNN nondeterminism is a real source here)"
   else echo "low-level on: reruns identical (this model's kernels are deterministic anyway)"; fi
+  "$py" -c "import json,sys; print('device as runs record it:', json.load(open(sys.argv[1]))['environment']['device'])" \
+    "$out/cuda-det-a/spec.json" 2>/dev/null || true
   "$py" - "$out" <<'EOF' || true
 import os, sys
 def secs(n):

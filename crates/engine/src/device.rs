@@ -165,7 +165,7 @@ pub fn environment(device: tch::Device, threads: usize) -> Environment {
         libtorch_version: libtorch_version().to_string(),
         threads,
         device: match device {
-            tch::Device::Cuda(i) => format!("cuda:{i}"),
+            tch::Device::Cuda(i) => crate::cuda_runtime::describe(i),
             _ => "cpu".to_string(),
         },
         cpu: cpu_model(),

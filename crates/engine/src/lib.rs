@@ -21,6 +21,7 @@
 
 pub mod batch;
 pub mod bitflip;
+mod cuda_runtime;
 pub mod data;
 pub mod device;
 mod error;

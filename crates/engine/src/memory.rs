@@ -91,7 +91,7 @@ pub fn footprint(spec: &RunSpec) -> Result<Footprint, EngineError> {
 /// (`cudaMemGetInfo`). `None` when it cannot be read.
 pub fn available(device: tch::Device) -> Option<f64> {
     match device {
-        tch::Device::Cuda(_) => cuda_mem_info().map(|(free, _)| free),
+        tch::Device::Cuda(_) => crate::cuda_runtime::mem_info().map(|(free, _)| free),
         _ => meminfo_kib("MemAvailable:").map(|kib| kib * 1024.0),
     }
 }
@@ -180,23 +180,7 @@ fn status_kib(key: &str) -> Option<f64> {
 /// holds: after a step, about the step's peak.
 fn cuda_used() -> Option<f64> {
     crate::device::synchronize(tch::Device::Cuda(0));
-    cuda_mem_info().map(|(free, total)| total - free)
-}
-
-/// `cudaMemGetInfo` of the current device, from the CUDA runtime libtorch loaded.
-fn cuda_mem_info() -> Option<(f64, f64)> {
-    type MemGetInfo = unsafe extern "C" fn(*mut usize, *mut usize) -> i32;
-    // SAFETY: the CUDA runtime is already loaded by libtorch's CUDA backend (RTLD_NOLOAD-like
-    // use: opening it again only bumps its reference count); cudaMemGetInfo writes two
-    // size_t values through valid pointers and returns an error code.
-    unsafe {
-        let lib = ["libcudart.so.13", "libcudart.so.12", "libcudart.so"]
-            .iter()
-            .find_map(|name| libloading::Library::new(name).ok())?;
-        let f: libloading::Symbol<MemGetInfo> = lib.get(b"cudaMemGetInfo\0").ok()?;
-        let (mut free, mut total) = (0usize, 0usize);
-        (f(&mut free, &mut total) == 0).then_some((free as f64, total as f64))
-    }
+    crate::cuda_runtime::mem_info().map(|(free, total)| total - free)
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ pub struct Environment {
     pub libtorch_version: String,
     /// Intra-op threads actually used.
     pub threads: usize,
-    /// Device used (`cpu`, `cuda:0`).
+    /// Device used: `cpu`, or on a GPU its index, name and CUDA, driver and cuDNN versions
+    /// (`cuda:0 (NVIDIA H100 80GB HBM3; CUDA runtime 13.0, driver 13.0, cuDNN 91900)`).
     pub device: String,
     /// CPU model name, as the OS reports it.
     pub cpu: String,
