@@ -294,9 +294,10 @@ pub struct StudyArgs {
     pub workers: Option<usize>,
     /// Train K replicas of a condition together as one stacked model (grouped convolutions,
     /// batched matmuls). Each run keeps its own seeds; only the float accumulation order
-    /// changes. Default: 1 on the CPU; on a GPU 32 (measured fastest there), or the largest
-    /// pack that fits in its free memory. A resumed study keeps the pack it was started with.
-    /// A pack that does not fit is refused before anything is trained.
+    /// changes. Default: 1 on the CPU; on a GPU 32 (where PyTorch's own packs are fastest on
+    /// an H100), or the largest pack that fits in its free memory. A resumed study keeps the
+    /// pack it was started with. A pack that does not fit is refused before anything is
+    /// trained.
     #[arg(long, value_name = "K")]
     pub pack: Option<usize>,
     /// Device to train on.
