@@ -266,10 +266,11 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         if !a.quiet && !a.json {
             eprintln!("runvar: sweep configuration {} ({})", c.name, c.about);
         }
+        let workers = super::study::worker_count(&study, a.workers)?;
         failures.extend(super::study::execute(
             &study,
             &dir,
-            a.workers,
+            workers,
             a.quiet || a.json,
         )?);
         rows.push(sweep_row(c, &study, &dir)?);

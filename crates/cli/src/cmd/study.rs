@@ -116,7 +116,7 @@ fn settle_default_pack(study: &StudySpec, dir: &Path, quiet: bool) -> anyhow::Re
 /// More than one worker on a GPU: libtorch's deterministic-algorithms switch is one per
 /// process, so a low-level-on pack would make the deterministic packs training beside it
 /// nondeterministic, and concurrent packs would share memory that each sized for itself alone.
-fn worker_count(study: &StudySpec, workers: Option<usize>) -> anyhow::Result<usize> {
+pub fn worker_count(study: &StudySpec, workers: Option<usize>) -> anyhow::Result<usize> {
     match (study.run.device, workers) {
         (Device::Cuda, Some(n)) if n > 1 => bail!(
             "--workers {n}: on a GPU runvar trains one run or pack at a time (libtorch's \
@@ -198,16 +198,16 @@ fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
 }
 
 /// Open (or resume) the study directory `dir`, train every run that is not finished on a pool
-/// of `workers` threads (default: cores / threads per run), and return the failed runs, each
-/// as `dir: error`.
+/// of `workers` threads (see [`worker_count`]), and return the failed runs, each as
+/// `dir: error`.
 pub fn execute(
     study: &StudySpec,
     dir: &Path,
-    workers: Option<usize>,
+    workers: usize,
     quiet: bool,
 ) -> anyhow::Result<Vec<String>> {
-    let workers = worker_count(study, workers)?;
-    if !study::plan(study, dir).iter().all(|r| r.is_done()) {
+    let planned = study::plan(study, dir);
+    if !planned.iter().all(|r| r.is_done()) {
         // Before the directory is made: a study that cannot train leaves nothing behind.
         let device = device::tch_device(study.run.device)?;
         memory::check_fits(&study.run, study.pack, device)?;
@@ -217,7 +217,6 @@ pub fn execute(
         std::fs::remove_dir_all(&stale)
             .with_context(|| format!("{}: cannot remove", stale.display()))?;
     }
-    let planned = study::plan(study, dir);
     let todo: Vec<_> = planned.iter().filter(|r| !r.is_done()).collect();
     for r in &todo {
         if r.dir.exists() {
@@ -266,11 +265,11 @@ pub fn execute(
 pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
     let (mut study, pack_given) = study_from_args(&a)?;
     let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
-    worker_count(&study, a.workers)?; // refuse GPU workers before looking for the GPU
+    let workers = worker_count(&study, a.workers)?; // before looking for a GPU
     if !pack_given {
         study.pack = settle_default_pack(&study, &dir, a.quiet || a.json)?;
     }
-    let failures = execute(&study, &dir, a.workers, a.quiet || a.json)?;
+    let failures = execute(&study, &dir, workers, a.quiet || a.json)?;
     let report = study::build_report(&dir, &study)?;
     study::write_report(&dir, &report)?;
     crate::output::print_report(&report, &dir, a.json)?;
