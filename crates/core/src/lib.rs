@@ -19,4 +19,5 @@ pub mod spec;
 pub mod stats;
 pub mod store;
 pub mod study;
+pub mod testing;
 pub mod tta;

