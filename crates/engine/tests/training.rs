@@ -173,6 +173,51 @@ fn bit_flip_of_a_missing_tensor_lists_the_names() {
     );
 }
 
+/// Issue 13: `--bit-flip 3` on digits-mlp drew a weight of a hidden unit that is dead at
+/// initialization, and the run's logits were byte-identical to the unflipped run's. Flips now
+/// land among the elements with a non-zero probe gradient, and change the outputs.
+#[test]
+fn bit_flips_land_where_they_change_the_outputs() {
+    let base = spec("digits-mlp", 20);
+    let data = data::prepare(&base).unwrap();
+    let control = train(&base, &data);
+    for seed in [3, 5] {
+        let mut s = base.clone();
+        s.bit_flip = Some(BitFlipSpec { seed, param: None });
+        let run = train(&s, &data);
+        let rec = run.record.bit_flip.clone().unwrap();
+        assert!(rec.rule.starts_with("live:"), "{rec:?}");
+        // One hidden unit of 256 is dead on the probe: its 64 weights are not candidates.
+        assert_eq!(
+            (rec.candidates, rec.elements),
+            (16_384 - 64, 16_384),
+            "{rec:?}"
+        );
+        assert_ne!(
+            bits(&run.logits),
+            bits(&control.logits),
+            "flip seed {seed} ({rec:?}) left every logit as the control's"
+        );
+    }
+}
+
+/// A tensor that feeds a zero-initialized BatchNorm scale has no live element at
+/// initialization (its gradient is zero until the scale moves): the draw falls back to all.
+#[test]
+fn bit_flip_without_live_elements_draws_among_all() {
+    let mut s = spec("mnist1d-resnet8", 1);
+    s.bit_flip = Some(BitFlipSpec {
+        seed: 1,
+        param: Some("layer1.0.conv2.weight".into()),
+    });
+    let data = data::prepare(&s).unwrap();
+    let t = Trainer::new(&s, &data).unwrap();
+    let rec = t.bit_flip().unwrap();
+    assert!(rec.rule.starts_with("all:"), "{rec:?}");
+    assert_eq!(rec.candidates, rec.elements);
+    assert!(rec.index < rec.elements);
+}
+
 fn count(model: &ModelSpec, shape: Shape) -> (usize, Vec<String>) {
     let vs = VarStore::new(tch::Device::Cpu);
     let mut init = Init::new(runvar_core::seed::stream(

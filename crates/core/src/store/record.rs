@@ -44,6 +44,17 @@ pub struct BitFlipRecord {
     pub old_bits: u32,
     /// IEEE-754 bits after the flip (one ULP away).
     pub new_bits: u32,
+    /// How the element was drawn: `live: ...` (among the elements whose gradient on the probe
+    /// batch is non-zero) or `all: ...` (none was; docs/protocol.md section 2). Empty in
+    /// records written before the rule existed (drawn among all elements).
+    #[serde(default)]
+    pub rule: String,
+    /// Elements the draw was among.
+    #[serde(default)]
+    pub candidates: usize,
+    /// Elements of the tensor.
+    #[serde(default)]
+    pub elements: usize,
 }
 
 /// One epoch's metrics.
