@@ -67,7 +67,27 @@ fn control_row_is_exact_and_reports_are_written() {
         "init seeds differ"
     );
     assert!(init["correlation"].as_f64().unwrap() < 1.0);
+    // Ratios to the all-sources row: exactly 1 for `all` itself, an interval around `init`'s.
+    assert_eq!(row(&r, "all")["disagreement_ratio_to_all"], 1.0);
+    let ratio = init["disagreement_ratio_to_all"].as_f64().unwrap();
+    let ci = &init["disagreement_ratio_ci"];
+    assert!(
+        ci["lo"].as_f64().unwrap() <= ratio && ratio <= ci["hi"].as_f64().unwrap(),
+        "{init}"
+    );
+    // The bit-flip row counts its runs that predict exactly as the control.
+    let same = row(&r, "bit_flip")["same_predictions_as_control"]
+        .as_u64()
+        .unwrap();
+    assert!(same <= 3, "{same}");
     let notes = r["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| {
+            let n = n.as_str().unwrap();
+            n.starts_with("bit_flip: ") && n.contains("control")
+        }),
+        "{notes:?}"
+    );
     assert!(
         notes
             .iter()

@@ -8,7 +8,9 @@ use crate::metrics::{
     PairMatrix,
 };
 use crate::report::{ConditionReport, Interval};
-use crate::stats::{bootstrap_pairwise_mean, bootstrap_sd, population_sd, sd_ratio, Bootstrap};
+use crate::stats::{
+    bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, population_sd, sd_ratio, Bootstrap,
+};
 use crate::store::npy::{self, NpyError};
 
 /// Errors loading or analysing runs; each names the file or the condition.
@@ -194,7 +196,8 @@ pub fn check_runs(
     Ok(())
 }
 
-fn interval(e: &crate::stats::BootstrapEstimate, scale: f64) -> Option<Interval> {
+/// The percentile interval of `e` times `scale`, when both ends are finite.
+pub fn interval(e: &crate::stats::BootstrapEstimate, scale: f64) -> Option<Interval> {
     let (lo, hi) = (e.interval.lower * scale, e.interval.upper * scale);
     (lo.is_finite() && hi.is_finite()).then_some(Interval { lo, hi })
 }
@@ -208,7 +211,7 @@ fn pair_stat(m: &PairMatrix, boot: &Bootstrap, scale: f64) -> (f64, Option<Inter
 }
 
 /// Every metric of one condition (PROTOCOL.md section 3), as a report row. The `acc_sd_ratio`
-/// fields are left empty; see [`fill_sd_ratios`].
+/// and ratio fields are left empty; see [`fill_ratios`].
 ///
 /// # Errors
 /// [`AnalysisError::Metrics`] naming the condition (the message names the run index).
@@ -292,28 +295,36 @@ pub fn analyze_condition(
         cka_other,
         acc_sd_ratio_to_all: None,
         acc_sd_ratio_ci: None,
+        disagreement_ratio_to_all: None,
+        disagreement_ratio_ci: None,
+        same_predictions_as_control: None,
         accuracies: acc,
         pairwise_disagreement: m.disagreement.pairs().map(|(_, _, v)| 100.0 * v).collect(),
     })
 }
 
-/// For every condition, the ratio of its accuracy SD to the `reference` condition's (the
-/// `all` row), with a bootstrap interval resampling both conditions' runs independently.
-pub fn fill_sd_ratios(rows: &mut [ConditionReport], reference: &str, boot: &Bootstrap) {
-    let Some(base) = rows
-        .iter()
-        .find(|r| r.name == reference)
-        .map(|r| r.accuracies.clone())
-    else {
+/// For every condition, the ratios of its accuracy SD and of its mean pairwise disagreement to
+/// the `reference` condition's (the `all` row), each with a bootstrap interval resampling both
+/// conditions' runs independently ([`sd_ratio`], [`pair_mean_ratio`]).
+pub fn fill_ratios(rows: &mut [ConditionReport], reference: &str, boot: &Bootstrap) {
+    let Some(base) = rows.iter().find(|r| r.name == reference).cloned() else {
         return;
     };
-    if population_sd(&base).map_or(true, |sd| sd == 0.0) {
-        return;
-    }
+    let sd_defined = population_sd(&base.accuracies).is_ok_and(|sd| sd > 0.0);
+    let dis_base = PairMatrix::from_upper(base.n, &base.pairwise_disagreement).ok();
     for row in rows.iter_mut() {
-        if let Ok(e) = sd_ratio(&row.accuracies, &base, boot) {
-            row.acc_sd_ratio_to_all = e.estimate.is_finite().then_some(e.estimate);
-            row.acc_sd_ratio_ci = interval(&e, 1.0);
+        if sd_defined {
+            if let Ok(e) = sd_ratio(&row.accuracies, &base.accuracies, boot) {
+                row.acc_sd_ratio_to_all = e.estimate.is_finite().then_some(e.estimate);
+                row.acc_sd_ratio_ci = interval(&e, 1.0);
+            }
+        }
+        let dis = PairMatrix::from_upper(row.n, &row.pairwise_disagreement).ok();
+        if let (Some(dis), Some(dis_base)) = (dis, &dis_base) {
+            if let Ok(e) = pair_mean_ratio(&dis, dis_base, boot) {
+                row.disagreement_ratio_to_all = e.estimate.is_finite().then_some(e.estimate);
+                row.disagreement_ratio_ci = interval(&e, 1.0);
+            }
         }
     }
 }

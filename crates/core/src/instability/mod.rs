@@ -19,10 +19,7 @@ pub use analysis::{condition_number_bound, fit_growth, saturation_step, GrowthFi
 pub use render::{
     curves_svg, render_instability_html, render_instability_markdown, render_instability_table,
 };
-pub use sweep::{
-    pair_mean_ratio, render_sweep_table, sweep_configs, sweep_row, sweep_study, SweepConfig,
-    SweepRow,
-};
+pub use sweep::{render_sweep_table, sweep_configs, sweep_row, sweep_study, SweepConfig, SweepRow};
 
 /// How a followed run differs from the base run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,15 +4,13 @@
 
 use std::path::Path;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{load_run_dir, AnalysisError};
-use crate::metrics::{pairwise_disagreement, per_run, Logits, PairMatrix};
+use crate::metrics::{pairwise_disagreement, per_run, Logits};
 use crate::report::Interval;
 use crate::spec::{ModelSpec, RunSpec};
-use crate::stats::{population_sd, sd_ratio, Bootstrap};
+use crate::stats::{pair_mean_ratio, population_sd, sd_ratio, Bootstrap};
 use crate::study::{plan, StudySpec};
 
 /// One configuration of the sweep.
@@ -150,56 +148,6 @@ pub struct SweepRow {
     pub acc_sd_ratio_ci: Option<Interval>,
 }
 
-/// Mean over pairs of distinct runs of a resample (a run drawn twice is not paired with
-/// itself); `None` when the resample has a single distinct run.
-fn resampled_pair_mean(m: &PairMatrix, draw: &[usize]) -> Option<f64> {
-    let (mut sum, mut count) = (0.0, 0usize);
-    for (a, &i) in draw.iter().enumerate() {
-        for &j in &draw[a + 1..] {
-            if let Some(v) = m.get(i, j) {
-                sum += v;
-                count += 1;
-            }
-        }
-    }
-    (count > 0).then(|| sum / count as f64)
-}
-
-/// Ratio of two conditions' mean pairwise values `mean(a) / mean(b)`, with a percentile
-/// bootstrap interval resampling each condition's runs independently (the same scheme as
-/// [`crate::stats::bootstrap_pairwise_mean`]).
-pub fn pair_mean_ratio(
-    a: &PairMatrix,
-    b: &PairMatrix,
-    boot: &Bootstrap,
-) -> (Option<f64>, Option<Interval>) {
-    let (ma, mb) = (a.mean(), b.mean());
-    if mb.is_nan() || mb <= 0.0 || !ma.is_finite() {
-        return (None, None);
-    }
-    let mut rng = ChaCha20Rng::seed_from_u64(boot.seed);
-    let (na, nb) = (a.runs(), b.runs());
-    let mut ratios = Vec::with_capacity(boot.resamples);
-    for _ in 0..boot.resamples {
-        let da: Vec<usize> = (0..na).map(|_| rng.gen_range(0..na)).collect();
-        let db: Vec<usize> = (0..nb).map(|_| rng.gen_range(0..nb)).collect();
-        if let (Some(x), Some(y)) = (resampled_pair_mean(a, &da), resampled_pair_mean(b, &db)) {
-            if y > 0.0 {
-                ratios.push(x / y);
-            }
-        }
-    }
-    ratios.sort_by(f64::total_cmp);
-    let ci = (!ratios.is_empty()).then(|| {
-        let q = (1.0 - boot.level) / 2.0;
-        Interval {
-            lo: crate::stats::percentile_sorted(&ratios, q),
-            hi: crate::stats::percentile_sorted(&ratios, 1.0 - q),
-        }
-    });
-    (Some(ma / mb), ci)
-}
-
 /// Analyse one configuration's finished study in `dir`.
 ///
 /// # Errors
@@ -246,7 +194,11 @@ pub fn sweep_row(
             path: dir.to_path_buf(),
             message: "a sweep study has the conditions all and bit_flip".into(),
         })?;
-    let (disagreement_ratio, disagreement_ratio_ci) = pair_mean_ratio(&dis_flip, &dis_all, &boot);
+    let (disagreement_ratio, disagreement_ratio_ci) =
+        match pair_mean_ratio(&dis_flip, &dis_all, &boot) {
+            Ok(e) => (Some(e.estimate), crate::analysis::interval(&e, 1.0)),
+            Err(_) => (None, None),
+        };
     let sd = |v: &[f64]| population_sd(v).unwrap_or(f64::NAN);
     let ratio = sd_ratio(&acc_flip, &acc_all, &boot).ok();
     Ok(SweepRow {
@@ -332,30 +284,6 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), configs.len());
         assert_eq!(configs[0].run.model, ModelSpec::Linear);
-    }
-
-    #[test]
-    fn pair_mean_ratio_by_hand() {
-        // a: pairs 0.1, 0.2, 0.3 (mean 0.2); b: 0.4, 0.4, 0.4 (mean 0.4): ratio 0.5.
-        let a = PairMatrix::from_upper(3, &[0.1, 0.2, 0.3]).unwrap();
-        let b = PairMatrix::from_upper(3, &[0.4, 0.4, 0.4]).unwrap();
-        let boot = Bootstrap {
-            resamples: 500,
-            ..Bootstrap::default()
-        };
-        let (r, ci) = pair_mean_ratio(&a, &b, &boot);
-        assert!((r.unwrap() - 0.5).abs() < 1e-12);
-        let ci = ci.unwrap();
-        assert!(
-            ci.lo >= 0.25 - 1e-12 && ci.hi <= 0.75 + 1e-12 && ci.lo <= 0.5 && ci.hi >= 0.5,
-            "{ci:?}"
-        );
-        assert_eq!(
-            pair_mean_ratio(&a, &PairMatrix::from_upper(3, &[0.0; 3]).unwrap(), &boot),
-            (None, None)
-        );
-        // The same seed gives the same interval.
-        assert_eq!(pair_mean_ratio(&a, &b, &boot), (r, Some(ci)));
     }
 
     #[test]

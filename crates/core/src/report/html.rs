@@ -113,6 +113,11 @@ fn row(i: usize, c: &ConditionReport) -> String {
             c.acc_sd_ratio_ci,
             RATIO_DECIMALS,
         ),
+        cell(
+            opt_num(c.disagreement_ratio_to_all, RATIO_DECIMALS),
+            c.disagreement_ratio_ci,
+            RATIO_DECIMALS,
+        ),
     ];
     format!(
         "<tr><td class=\"name\"><span class=\"sw\" style=\"background:{}\"></span>{}</td>{}</tr>\n",
@@ -165,6 +170,7 @@ pub fn render_html(r: &StudyReport) -> String {
         "",
         "nats",
         r.cka_estimator.as_str(),
+        "ratio",
         "ratio",
     ];
     out.push_str("<div class=\"scroll\">\n<table>\n");

@@ -66,6 +66,15 @@ pub(super) fn glossary(r: &StudyReport, estimator: &str) -> Vec<(&'static str, S
                  run-to-run spread."
             ),
         ),
+        (
+            "dis/all",
+            format!(
+                "this condition's mean pairwise disagreement over that of the all-sources \
+                 condition, with its {ci} bootstrap interval (runs of both conditions \
+                 resampled); about 1 means this source alone makes runs disagree as much as \
+                 every source together."
+            ),
+        ),
     ]
 }
 

@@ -84,6 +84,17 @@ pub struct ConditionReport {
     pub acc_sd_ratio_to_all: Option<f64>,
     /// Bootstrap confidence interval of that ratio.
     pub acc_sd_ratio_ci: Option<Interval>,
+    /// This condition's mean pairwise disagreement over the `all` condition's, when both
+    /// exist: how much of the all-sources spread this condition's sources alone give.
+    #[serde(default)]
+    pub disagreement_ratio_to_all: Option<f64>,
+    /// Bootstrap confidence interval of that ratio (runs of both conditions resampled).
+    #[serde(default)]
+    pub disagreement_ratio_ci: Option<Interval>,
+    /// For a `bit_flip` condition beside a control: how many of its runs predict every test
+    /// example exactly as the control's first run does (their flip changed no prediction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_predictions_as_control: Option<usize>,
     /// Per-run test accuracy, percent, in replica order.
     pub accuracies: Vec<f64>,
     /// Per-pair disagreement, percent (for the distribution plot; not written to JSON).

@@ -22,14 +22,14 @@ pub(super) const GAIN_DECIMALS: usize = 2;
 pub(super) const GAIN_CE_DECIMALS: usize = 4;
 /// Decimals of CKA.
 pub(super) const CKA_DECIMALS: usize = 4;
-/// Decimals of the SD ratio to `all`.
+/// Decimals of the SD and disagreement ratios to `all`.
 pub(super) const RATIO_DECIMALS: usize = 2;
 
 /// Width at which notes are wrapped.
 const WRAP: usize = 100;
 
 /// Column headers of the terminal table (and the value columns of the other renderings).
-pub(super) const HEADERS: [&str; 12] = [
+pub(super) const HEADERS: [&str; 13] = [
     "condition",
     "n",
     "mean acc %",
@@ -42,6 +42,7 @@ pub(super) const HEADERS: [&str; 12] = [
     "ens. gain CE",
     "CKA",
     "SD/all",
+    "dis/all",
 ];
 
 /// `v` with `decimals` decimals; `-` when not finite (a metric that is undefined, e.g. pairwise
@@ -105,7 +106,7 @@ pub(super) fn confidence_label(confidence: f64) -> String {
 }
 
 /// The cells of one condition, in [`HEADERS`] order.
-pub(super) fn row_cells(c: &ConditionReport) -> [String; 12] {
+pub(super) fn row_cells(c: &ConditionReport) -> [String; 13] {
     [
         c.name.clone(),
         c.n.to_string(),
@@ -119,6 +120,11 @@ pub(super) fn row_cells(c: &ConditionReport) -> [String; 12] {
         num(c.ensemble_gain_ce, GAIN_CE_DECIMALS),
         opt_num(c.cka, CKA_DECIMALS),
         with_interval(c.acc_sd_ratio_to_all, c.acc_sd_ratio_ci, RATIO_DECIMALS),
+        with_interval(
+            c.disagreement_ratio_to_all,
+            c.disagreement_ratio_ci,
+            RATIO_DECIMALS,
+        ),
     ]
 }
 
@@ -165,7 +171,7 @@ pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<Str
 /// Numbers use fixed precision (see the `*_DECIMALS` constants); missing or undefined values
 /// print as `-`.
 pub fn render_table(r: &StudyReport) -> String {
-    let rows: Vec<[String; 12]> = r.conditions.iter().map(row_cells).collect();
+    let rows: Vec<[String; 13]> = r.conditions.iter().map(row_cells).collect();
     let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

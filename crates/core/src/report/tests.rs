@@ -40,6 +40,9 @@ fn condition(name: &str, n: usize) -> ConditionReport {
         cka_other: Some(0.95),
         acc_sd_ratio_to_all: Some(0.9312),
         acc_sd_ratio_ci: ci(0.7101, 1.2049),
+        disagreement_ratio_to_all: Some(0.9821),
+        disagreement_ratio_ci: ci(0.9433, 1.0207),
+        same_predictions_as_control: None,
         accuracies: wiggle(n, 91.2345, 0.26, 0.0),
         pairwise_disagreement: wiggle(n * (n - 1) / 2, 10.7, 0.6, 1.0),
     }
@@ -68,6 +71,8 @@ fn control(n: usize) -> ConditionReport {
         cka_other: Some(1.0),
         acc_sd_ratio_to_all: Some(0.0),
         acc_sd_ratio_ci: ci(0.0, 0.0),
+        disagreement_ratio_to_all: Some(0.0),
+        disagreement_ratio_ci: ci(0.0, 0.0),
         accuracies: vec![91.31; n],
         pairwise_disagreement: vec![0.0; n * (n - 1) / 2],
         ..condition("control", n)
@@ -85,6 +90,7 @@ fn fixture() -> StudyReport {
     all.acc_sd_err = 0.0214;
     all.acc_sd_ratio_to_all = Some(1.0);
     all.acc_sd_ratio_ci = None;
+    all.disagreement_ratio_to_all = Some(1.0);
     all.accuracies = wiggle(n, 91.1, 0.28, 2.0);
     all.pairwise_disagreement = wiggle(n * (n - 1) / 2, 10.9, 0.7, 3.0);
     StudyReport {
@@ -151,9 +157,14 @@ fn table_has_one_row_per_condition_with_rounded_numbers() {
         "negative zero printed: {control:?}"
     );
     let all = row(&t, "all");
+    assert!(all.contains("0.282 ± 0.021 "), "{all:?}");
     assert!(
-        all.contains("0.282 ± 0.021") && all.trim_end().ends_with("1.00"),
-        "{all:?}"
+        all.contains(" 1.00  "),
+        "SD/all without an interval: {all:?}"
+    );
+    assert!(
+        init.trim_end().ends_with("0.98 [0.94, 1.02]"),
+        "dis/all with its interval, last: {init:?}"
     );
 }
 

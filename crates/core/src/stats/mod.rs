@@ -10,7 +10,7 @@ pub mod pairwise;
 pub use bootstrap::{
     bootstrap_sd, bootstrap_statistic, sd_ratio, Bootstrap, BootstrapEstimate, DEFAULT_RESAMPLES,
 };
-pub use pairwise::bootstrap_pairwise_mean;
+pub use pairwise::{bootstrap_pairwise_mean, pair_mean_ratio};
 
 use crate::metrics::MetricsError;
 

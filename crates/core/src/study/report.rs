@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::analysis::{
-    analyze_condition, check_runs, fill_sd_ratios, load_run_dir, AnalysisError, RunOutputs,
+    analyze_condition, check_runs, fill_ratios, load_run_dir, AnalysisError, RunOutputs,
 };
 use crate::metrics::{variability_reduction, FiveMetrics, HsicEstimator};
 use crate::report::{
@@ -54,11 +54,12 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
 }
 
 /// Findings in sentences: the control's bit-identity, sources whose spread differs from `all`,
-/// and how much of `all` a bit flip reproduces.
+/// how much of `all` a bit flip reproduces, and how many flips changed no prediction.
 fn notes(
     rows: &[ConditionReport],
     control_hashes: Option<(usize, usize)>,
     missing: &[String],
+    level: f64,
 ) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some((distinct, n)) = control_hashes {
@@ -68,25 +69,62 @@ fn notes(
             format!("control: {n} runs gave {distinct} different parameter hashes: training is NOT deterministic here; every other row is suspect")
         });
     }
+    let ci_name = format!("{:.0}% CI", 100.0 * level);
     let all = rows.iter().find(|r| r.name == "all");
     for r in rows {
-        if let (Some(ratio), Some(ci)) = (r.acc_sd_ratio_to_all, r.acc_sd_ratio_ci) {
-            if r.name != "all" && r.name != "control" && (ci.hi < 1.0 || ci.lo > 1.0) {
-                notes.push(format!(
-                    "{}: accuracy SD is {:.2}x that of all sources (95% CI {:.2} to {:.2}, excluding 1)",
-                    r.name, ratio, ci.lo, ci.hi
-                ));
+        if r.name == "all" || r.name == "control" {
+            continue;
+        }
+        for (what, ratio, ci) in [
+            ("accuracy SD", r.acc_sd_ratio_to_all, r.acc_sd_ratio_ci),
+            (
+                "disagreement",
+                r.disagreement_ratio_to_all,
+                r.disagreement_ratio_ci,
+            ),
+        ] {
+            if let (Some(ratio), Some(ci)) = (ratio, ci) {
+                if ci.hi < 1.0 || ci.lo > 1.0 {
+                    notes.push(format!(
+                        "{}: {what} is {ratio:.2}x that of all sources ({ci_name} {:.2} to {:.2}, excluding 1)",
+                        r.name, ci.lo, ci.hi
+                    ));
+                }
             }
         }
     }
     if let (Some(all), Some(flip)) = (all, rows.iter().find(|r| r.name == "bit_flip")) {
         if all.disagreement > 0.0 {
+            let ci = flip
+                .disagreement_ratio_ci
+                .map(|ci| {
+                    format!(
+                        " ({ci_name} {:.0}% to {:.0}%)",
+                        100.0 * ci.lo,
+                        100.0 * ci.hi
+                    )
+                })
+                .unwrap_or_default();
             notes.push(format!(
-                "bit_flip: a one-ULP change of one initial weight gives {:.0}% of the disagreement of all sources together ({:.2}% vs {:.2}%)",
+                "bit_flip: a one-ULP change of one initial weight gives {:.0}%{ci} of the disagreement of all sources together ({:.2}% vs {:.2}%)",
                 100.0 * flip.disagreement / all.disagreement,
                 flip.disagreement,
                 all.disagreement
             ));
+        }
+    }
+    for r in rows {
+        if let Some(same) = r.same_predictions_as_control {
+            notes.push(match same {
+                0 => format!(
+                    "{}: every one of its {} runs changes some test prediction of the control",
+                    r.name, r.n
+                ),
+                _ => format!(
+                    "{}: {same} of its {} runs predict every test example exactly as the control does: their flip changed no prediction",
+                    r.name, r.n
+                ),
+            });
         }
     }
     let varied: Vec<&ConditionReport> = rows.iter().filter(|r| r.name != "control").collect();
@@ -105,6 +143,18 @@ fn notes(
     notes
 }
 
+/// Argmax class of each row of `n x classes` logits (the first on ties).
+fn predictions(o: &RunOutputs) -> Vec<usize> {
+    o.logits
+        .chunks_exact(o.classes.max(1))
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .fold(0, |best, (k, &v)| if v > row[best] { k } else { best })
+        })
+        .collect()
+}
+
 /// Analyse every condition of the study in `dir` from its finished runs.
 ///
 /// Conditions with fewer than 2 finished runs are left out, with a note.
@@ -120,6 +170,8 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     let mut control_hashes = None;
+    let mut control_predictions: Option<Vec<usize>> = None;
+    let mut flip_predictions: Vec<(usize, Vec<Vec<usize>>)> = Vec::new();
     let mut environment = String::new();
     for (c, cond) in study.conditions.iter().enumerate() {
         if cond.name == SNAPSHOT_CONDITION {
@@ -148,6 +200,9 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
             labels = l;
         }
         check_runs(&outputs, &labels, &done[0].dir.join("labels.npy"))?;
+        if cond.sources.is_empty() && control_predictions.is_none() {
+            control_predictions = Some(predictions(&outputs[0]));
+        }
         if cond.sources.is_empty() {
             let hashes: std::collections::BTreeSet<String> = done
                 .iter()
@@ -170,6 +225,9 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
             .iter()
             .map(|s: &Source| s.name().to_string())
             .collect();
+        if cond.sources == [Source::BitFlip] {
+            flip_predictions.push((rows.len(), outputs.iter().map(predictions).collect()));
+        }
         rows.push(analyze_condition(
             &cond.name,
             sources,
@@ -179,7 +237,13 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
             CKA_ESTIMATOR,
         )?);
     }
-    fill_sd_ratios(&mut rows, "all", &boot);
+    if let Some(control) = &control_predictions {
+        for (row, runs) in flip_predictions {
+            rows[row].same_predictions_as_control =
+                Some(runs.iter().filter(|p| *p == control).count());
+        }
+    }
+    fill_ratios(&mut rows, "all", &boot);
     Ok(StudyReport {
         title: format!(
             "runvar study: {}",
@@ -196,7 +260,7 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
             HsicEstimator::Biased => "biased".into(),
         },
         confidence: boot.level,
-        notes: notes(&rows, control_hashes, &missing),
+        notes: notes(&rows, control_hashes, &missing, boot.level),
         conditions: rows,
         environment,
         mitigations: mitigation_rows(dir, study, &boot)?,
