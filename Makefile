@@ -30,10 +30,11 @@ run: build
 test: setup
 	$(CARGO) test --release --workspace
 
-## lint: formatting and clippy, warnings as errors
+## lint: formatting, clippy with warnings as errors, and no declared dependency left unused
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	python3 scripts/check-deps.py
 
 ## bench: runvar against the same work in PyTorch (installs torch in .venv-torch once)
 bench: build

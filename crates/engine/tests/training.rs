@@ -218,6 +218,77 @@ fn bit_flip_without_live_elements_draws_among_all() {
     assert!(rec.index < rec.elements);
 }
 
+/// What "init seed 0" means for every preset, pinned: the SHA-256 of the initial parameters
+/// and buffers. A change of a preset's model, of the init order, or of rand / rand_chacha /
+/// rand_distr (pinned exactly in Cargo.toml) fails here instead of silently changing runs.
+#[test]
+fn initial_parameters_of_every_preset_are_pinned() {
+    let pinned = [
+        (
+            "digits-mlp",
+            "1d7e896fc0d0102bf6e1037659a6dad341fa8292c905105b4ecbf138960ac169",
+        ),
+        (
+            "digits-cnn",
+            "344451ce39f8e4307dbbb9c4aab5b64135dc211dfa4ab977590bb9f97c80469a",
+        ),
+        (
+            "mnist1d-mlp",
+            "085e608052da1e252fa89c29794f3f2cff72ac258e93cebaaf9d66ebc5ef3072",
+        ),
+        (
+            "mnist1d-resnet8",
+            "44647b1ddb824caefa33d1b670d2b9db85414739197e87985835c0d7051e24b6",
+        ),
+        (
+            "mnist-mlp",
+            "06ea734c180b516bd86248ec10bf4429a1820b0b926abf77479db273ca198754",
+        ),
+        (
+            "mnist-cnn",
+            "4404659b0f5efb4484594644ef32ffe698142f568f0f57277c615a325e1c8413",
+        ),
+        (
+            "fashion-resnet14",
+            "b33d966068035da45b10bbee8cf5f560623825669af950e5de80af9ad48a179b",
+        ),
+        (
+            "cifar10-resnet14",
+            "c63862530bbdd6645da02fbe4b8c76b38d64cec516fcf349e0315467f2b3b4ec",
+        ),
+    ];
+    let names: Vec<&str> = runvar_core::spec::PRESETS.iter().map(|p| p.name).collect();
+    assert_eq!(
+        names,
+        pinned.map(|(n, _)| n),
+        "a preset without a pinned hash"
+    );
+    let got: Vec<(&str, String)> = names
+        .iter()
+        .map(|&name| {
+            let spec = RunSpec::from_preset(name).unwrap();
+            let g = spec.data.dataset.geometry();
+            let shape = Shape {
+                channels: g.channels,
+                height: g.height,
+                width: g.width,
+                classes: g.classes,
+            };
+            let vs = VarStore::new(tch::Device::Cpu);
+            let mut init = [Init::new(runvar_core::seed::stream(
+                0,
+                runvar_core::seed::Source::Init,
+                0,
+            ))];
+            let _net = model::build(&spec.model, &vs.root(), shape, &mut init, false).unwrap();
+            let solo = runvar_engine::params::Replica { index: 0, of: 1 };
+            (name, runvar_engine::params::hash(&vs, solo))
+        })
+        .collect();
+    let want: Vec<(&str, String)> = pinned.iter().map(|&(n, h)| (n, h.to_string())).collect();
+    assert_eq!(got, want);
+}
+
 fn count(model: &ModelSpec, shape: Shape) -> (usize, Vec<String>) {
     let vs = VarStore::new(tch::Device::Cpu);
     let mut init = Init::new(runvar_core::seed::stream(
