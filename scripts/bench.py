@@ -101,7 +101,9 @@ def timed(cmd):
 def last_accuracy(metrics_path):
     try:
         with open(metrics_path) as f:
-            return float(json.load(f)[-1]["test_accuracy"])
+            doc = json.load(f)
+        epochs = doc["epochs"] if isinstance(doc, dict) else doc  # before schema_version 1
+        return float(epochs[-1]["test_accuracy"])
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         return None
 

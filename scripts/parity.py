@@ -4,7 +4,7 @@
 Runs scripts/torch_reference.py --preset mnist-mlp and
 `runvar train --preset mnist-mlp --data-dir D --seed-init S --seed-shuffle S --threads 2 --out DIR`
 for seeds 0..N-1 (N = --seeds, default 5), reads runvar's final test accuracy from
-DIR/metrics.json (a JSON array of per-epoch objects; the last one's "test_accuracy", a fraction),
+DIR/metrics.json (its "epochs" array of per-epoch objects; the last one's "test_accuracy", a fraction),
 and prints the per-seed values, both means and sample SDs, and a verdict. The means agree if
 
     |mean_runvar - mean_torch| <= 2 * sqrt(sd_runvar^2 / N + sd_torch^2 / N) + 0.001
@@ -64,7 +64,8 @@ def runvar_accuracy(args, seed, tmp):
     path = os.path.join(out, "metrics.json")
     try:
         with open(path) as f:
-            epochs = json.load(f)
+            doc = json.load(f)
+        epochs = doc["epochs"] if isinstance(doc, dict) else doc  # before schema_version 1
         acc = float(epochs[-1]["test_accuracy"])
     except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
         fail(f"cannot read the last epoch's test_accuracy from {path}: {e}")

@@ -79,7 +79,8 @@ fn sweep_runs_resumable_studies_per_configuration() {
     let rows: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(tmp.path().join("s/sweep.json")).unwrap())
             .unwrap();
-    let linear = &rows[0];
+    assert_eq!(rows["schema_version"], 1);
+    let linear = &rows["configurations"][0];
     assert_eq!(linear["n"], 3);
     assert!(linear["disagreement_all"].as_f64().unwrap() > 0.0);
     // Each configuration is a study: run again, nothing is retrained and the rows are the same.

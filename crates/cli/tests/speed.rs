@@ -26,6 +26,7 @@ fn speed_reports_packs_and_refuses_one_that_cannot_fit() {
         ],
     ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schema_version"], 1);
     // digits-mlp, 64-256-10: 3 x 2 x (64*256 + 256*10) training FLOPs per example.
     assert_eq!(v["flops_per_example"].as_f64().unwrap(), 113_664.0);
     assert!(v["ceilings"]["matmul_flops"].as_f64().unwrap() > 1e8);

@@ -49,6 +49,10 @@ fn control_row_is_exact_and_reports_are_written() {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     let r = report(&dir);
+    assert_eq!(r["schema_version"], 1);
+    let study: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("study.json")).unwrap()).unwrap();
+    assert_eq!(study["schema_version"], 1);
     let c = row(&r, "control");
     assert_eq!(c["n"], 3);
     for (key, want) in [
@@ -96,6 +100,34 @@ fn control_row_is_exact_and_reports_are_written() {
     );
     // Each condition's runs are stored under runs/<condition>/<replica>.
     assert!(dir.join("runs/dropout/0002/DONE").is_file());
+
+    // runs.csv: a header and one line per run, agreeing with each run's record.json.
+    let csv = fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(lines[0], runvar_core::study::RUNS_CSV_HEADER);
+    assert_eq!(lines.len(), 1 + 5 * 3, "{csv}");
+    let col = |name: &str| lines[0].iter().position(|h| *h == name).unwrap();
+    for l in &lines[1..] {
+        let rec: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(dir.join(l[col("dir")]).join("record.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(l[col("param_hash")], rec["param_hash"].as_str().unwrap());
+        let acc: f64 = l[col("test_accuracy")].parse().unwrap();
+        assert_eq!(acc, rec["test_accuracy"].as_f64().unwrap());
+        let (cond, replica) = (l[col("condition")], l[col("replica")]);
+        let flip = cond == "bit_flip";
+        assert_eq!(
+            l[col("bit_flip_param")],
+            if flip { "fc1.weight" } else { "" }
+        );
+        if cond == "init" {
+            assert_eq!(
+                (l[col("seed_init")], l[col("seed_shuffle")]),
+                (replica, "0")
+            );
+        }
+    }
 
     // `runvar report` rebuilds the same numbers from the stored runs.
     fs::remove_file(dir.join("report.json")).unwrap();

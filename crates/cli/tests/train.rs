@@ -51,7 +51,10 @@ fn writes_a_complete_run_directory() {
     assert_eq!(spec["environment"]["libtorch_version"], "2.11.0");
     assert!(spec["environment"]["cpu"].as_str().unwrap().len() > 1);
     let metrics = read_json(&dir.join("metrics.json"));
-    assert_eq!(metrics.as_array().unwrap().len(), 2);
+    assert_eq!(metrics["epochs"].as_array().unwrap().len(), 2);
+    for doc in [&spec, &metrics] {
+        assert_eq!(doc["schema_version"], 1, "{doc}");
+    }
     let record = read_json(&dir.join("record.json"));
     assert_eq!(record["n_test"], 449);
     let logits = runvar_core::store::npy::read(&dir.join("logits.npy")).unwrap();

@@ -797,7 +797,12 @@ impl Outcome {
         let w = runvar_core::store::RunDirWriter::create(dest)?;
         let n = self.labels.len();
         w.write_json("spec.json", &self.spec_record)?;
-        w.write_json("metrics.json", &self.epochs)?;
+        w.write_json(
+            "metrics.json",
+            &runvar_core::store::MetricsRecord {
+                epochs: self.epochs.clone(),
+            },
+        )?;
         w.write_npy_f32("logits.npy", &[n, self.record.classes], &self.logits)?;
         w.write_npy_f32(
             "features.npy",

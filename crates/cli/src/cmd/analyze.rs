@@ -104,6 +104,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         notes: Vec::new(),
         environment: String::new(),
         mitigations: Vec::new(),
+        runs_csv: String::new(),
     };
     write!(stdout, "{}", runvar_core::report::render_table(&report))?;
     Ok(Outcome::Done)

@@ -213,14 +213,14 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
     write_atomic(
         &out.join("instability.json"),
-        &(serde_json::to_string_pretty(&r)? + "\n"),
+        &runvar_core::store::to_versioned_json(&r),
     )?;
     write_atomic(&out.join("report.md"), &render_instability_markdown(&r))?;
     write_atomic(&out.join("report.html"), &render_instability_html(&r))?;
     write_atomic(&out.join("instability.svg"), &curves_svg(&r))?;
     let mut stdout = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut stdout, &r)?;
+        serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&r))?;
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", render_instability_table(&r))?;
@@ -278,12 +278,13 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
     let table = render_sweep_table(&rows);
     write_atomic(
         &out.join("sweep.json"),
-        &(serde_json::to_string_pretty(&rows)? + "\n"),
+        &runvar_core::store::to_versioned_json(&serde_json::json!({ "configurations": rows })),
     )?;
     write_atomic(&out.join("sweep.txt"), &table)?;
     let mut stdout = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut stdout, &rows)?;
+        let doc = serde_json::json!({ "configurations": rows });
+        serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&doc))?;
         writeln!(stdout)?;
     } else {
         write!(stdout, "{table}")?;

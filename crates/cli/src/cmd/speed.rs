@@ -147,6 +147,7 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
     let out = json!({
         "device": device_name,
         "preset": spec.preset,
+        "schema_version": runvar_core::store::SCHEMA_VERSION,
         "batch_size": batch,
         "precision": if bf16 { "bf16" } else { "fp32" },
         "layout": layout_name(spec.train.layout),

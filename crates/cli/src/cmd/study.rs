@@ -191,7 +191,7 @@ fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let tmp = dir.join(".study.json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(study)? + "\n")
+    std::fs::write(&tmp, runvar_core::store::to_versioned_json(study))
         .and_then(|_| std::fs::rename(&tmp, dir.join("study.json")))
         .with_context(|| format!("{}: cannot write study.json", dir.display()))?;
     Ok(())

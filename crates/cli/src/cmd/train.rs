@@ -115,7 +115,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
 
     let mut stdout = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer(&mut stdout, &outcome.record)?;
+        serde_json::to_writer(&mut stdout, &runvar_core::store::versioned(&outcome.record))?;
         writeln!(stdout)?;
         return Ok(crate::Outcome::Done);
     }

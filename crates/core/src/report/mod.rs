@@ -124,6 +124,9 @@ pub struct StudyReport {
     /// The mitigation table (PROTOCOL.md section 7), when the study evaluated mitigations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mitigations: Vec<MitigationRow>,
+    /// `runs.csv`: one line per finished run (written beside the report, not into its JSON).
+    #[serde(skip)]
+    pub runs_csv: String,
 }
 
 /// One row of the mitigation table: a way of making one "model" out of trained runs.

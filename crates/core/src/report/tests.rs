@@ -110,6 +110,7 @@ fn fixture() -> StudyReport {
         ],
         environment: "runvar 0.1.0, 2 threads, x86_64, libtorch 2.9.0 (CPU)".to_string(),
         mitigations: Vec::new(),
+        runs_csv: String::new(),
     }
 }
 

@@ -2,13 +2,18 @@
 //!
 //! A run directory holds `spec.json` (the resolved spec and where it ran), `record.json` (the
 //! outcome: parameter hash, wall time, bit flip), `metrics.json` (per-epoch metrics),
-//! `logits.npy`, `features.npy`, `labels.npy`, and `DONE`, written last. It is built under a
+//! `logits.npy`, `features.npy`, `labels.npy`, and `DONE`, written last. Every JSON file
+//! starts with its `schema_version` ([`json`]). It is built under a
 //! hidden temporary name and renamed into place only when complete, so a crash or Ctrl-C never
 //! leaves a directory that looks finished.
 
+pub mod json;
 pub mod npy;
 mod record;
 mod run_dir;
 
-pub use record::{BitFlipRecord, Environment, EpochMetrics, PackRecord, RunRecord, SpecRecord};
+pub use json::{from_versioned_json, to_versioned_json, versioned, JsonError, SCHEMA_VERSION};
+pub use record::{
+    BitFlipRecord, Environment, EpochMetrics, MetricsRecord, PackRecord, RunRecord, SpecRecord,
+};
 pub use run_dir::{is_complete, RunDirWriter, StoreError, DONE};

@@ -57,6 +57,13 @@ pub struct BitFlipRecord {
     pub elements: usize,
 }
 
+/// `metrics.json`: the per-epoch metrics of a run, in epoch order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsRecord {
+    /// One entry per epoch.
+    pub epochs: Vec<EpochMetrics>,
+}
+
 /// One epoch's metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {

@@ -99,15 +99,13 @@ impl RunDirWriter {
         &self.tmp
     }
 
-    /// Write `value` as pretty JSON to `name`.
+    /// Write `value` as pretty JSON to `name`, its `schema_version` first.
     ///
     /// # Errors
     /// [`StoreError::Io`] naming the file.
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
         let path = self.tmp.join(name);
-        let mut text = serde_json::to_string_pretty(value).expect("records serialize to JSON");
-        text.push('\n');
-        fs::write(&path, text).map_err(io(&path))
+        fs::write(&path, super::to_versioned_json(value)).map_err(io(&path))
     }
 
     /// Write an f32 array to `name` as `.npy`.
@@ -207,7 +205,7 @@ mod tests {
         let dest = root.path().join("r1");
         {
             let w = RunDirWriter::create(&dest).unwrap();
-            w.write_json("spec.json", &1).unwrap();
+            w.write_json("spec.json", &serde_json::json!({"a": 1})).unwrap();
         }
         assert!(!dest.exists());
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);

@@ -6,6 +6,7 @@
 //! varies it. [`plan`] turns a [`StudySpec`] into run specs and finds what is left to do.
 
 mod condition;
+mod export;
 mod mitigation;
 mod plan;
 mod report;
@@ -15,6 +16,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use condition::Condition;
+pub use export::{runs_csv, RUNS_CSV_HEADER};
 pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, stale_temporaries, PlannedRun};
 pub use report::{build_report, write_report, CKA_ESTIMATOR};
@@ -240,7 +242,7 @@ impl StudySpec {
             path: path.clone(),
             source,
         })?;
-        serde_json::from_str(&text)
+        crate::store::from_versioned_json(&text)
             .map(Some)
             .map_err(|e| SpecError::Parse {
                 path,

@@ -50,7 +50,7 @@ fn describe(study: &StudySpec) -> String {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
-    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    crate::store::from_versioned_json(&std::fs::read_to_string(path).ok()?).ok()
 }
 
 /// Findings in sentences: the control's bit-identity, sources whose spread differs from `all`,
@@ -264,6 +264,7 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
         conditions: rows,
         environment,
         mitigations: mitigation_rows(dir, study, &boot)?,
+        runs_csv: super::runs_csv(dir, study)?,
     })
 }
 
@@ -400,13 +401,13 @@ fn mitigation_rows(
     Ok(rows)
 }
 
-/// Write `report.json`, `report.md` and `report.html` into `dir` (each via a temporary file
-/// and a rename).
+/// Write `report.json`, `report.md`, `report.html` and `runs.csv` into `dir` (each via a
+/// temporary file and a rename).
 ///
 /// # Errors
 /// The I/O error, with the file in its message.
 pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
-    let json = serde_json::to_string_pretty(report).expect("reports serialize") + "\n";
+    let json = crate::store::to_versioned_json(report);
     for (name, text) in [
         ("report.json", json),
         (
@@ -414,6 +415,7 @@ pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
             render_markdown(report) + &render_mitigation_markdown(report),
         ),
         ("report.html", render_html(report)),
+        ("runs.csv", report.runs_csv.clone()),
     ] {
         let tmp = dir.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, text)
