@@ -77,8 +77,10 @@ fn convex_problem_stays_at_the_rounding_floor_and_resnet_grows_by_orders_of_magn
     // learning rate the SGD map contracts differences, so nothing amplifies the flip. What
     // remains is float32 rounding: once the logits differ by a ULP, the updates of every weight
     // round differently, and the distance settles at about one ULP per weight (relative
-    // distance ~ float32 epsilon = 1.2e-7; 8e-8 measured), then stays flat. Threshold: 1e-6
-    // relative (8 epsilons) at the end, and no growth over the second half of training.
+    // distance ~ float32 epsilon = 1.2e-7; 8e-8 measured), then stays flat, or the flip is
+    // absorbed by rounding altogether and the distance is exactly 0 (seen for both twins
+    // here). Threshold: 1e-6 relative (8 epsilons) at the end, and no growth over the second
+    // half of training.
     let mut linear = RunSpec::from_preset("digits-mlp").unwrap();
     linear.model = ModelSpec::Linear;
     linear.train.lr = 0.01;
@@ -103,7 +105,7 @@ fn convex_problem_stays_at_the_rounding_floor_and_resnet_grows_by_orders_of_magn
         );
         assert!(last < 1e-6, "linear: relative distance {last:e}");
         assert!(
-            last < 1.5 * mid,
+            last <= 1.5 * mid,
             "linear: still growing {mid:e} -> {last:e}"
         );
         assert_eq!(
