@@ -123,7 +123,7 @@ pub(crate) fn locate(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
                 dataset: DatasetName::Cifar10,
                 folders: &SUBDIRS,
                 names: &[name],
-                what: &format!("{what} {name}"),
+                what,
             };
             locate::find(dir, &lookup).map_err(|missing| python_version(dir).unwrap_or(missing))
         })
@@ -299,7 +299,7 @@ mod tests {
         assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
         let msg = err.to_string();
         for part in [
-            "nothing-here: no CIFAR-10 training batch data_batch_1.bin found",
+            "nothing-here: no CIFAR-10 training batch found",
             "data_batch_1.bin in ./, cifar-10-batches-bin/, cifar10/",
             "runvar data fetch cifar10 --data-dir",
         ] {
