@@ -266,3 +266,18 @@ pub fn bytes(n: u64) -> String {
         format!("{n} bytes")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn sizes_read_like_download_sizes() {
+        assert_eq!(bytes(9_912_422), "9.9 MB");
+        assert_eq!(bytes(4_700_000), "4.7 MB");
+        assert_eq!(bytes(28_881), "28.9 kB");
+        assert_eq!(bytes(170_052_171), "170.1 MB");
+        assert_eq!(bytes(2_000_000_000), "2.0 GB");
+        assert_eq!(bytes(512), "512 bytes");
+    }
+}

@@ -43,6 +43,10 @@ fn catalog_entries_are_well_formed() {
             assert!(f.content.is_none_or(|c| hex64(c.sha256)), "{}", f.name);
             assert!(f.size > 0);
         }
+        if let Unpack::TarGz { files, .. } = r.unpack {
+            assert_eq!(r.files.len(), 1, "one archive: {}", r.title);
+            assert!(!files.is_empty());
+        }
         assert_eq!(remote(r.dataset), Some(r));
         assert_eq!(parse_remote(r.dataset.name()).unwrap(), r);
     }
