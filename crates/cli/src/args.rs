@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod data;
+
 /// Measure, explain and reduce run-to-run variability in neural-network training.
 ///
 /// Exit codes: 0 done; 1 finished, but some runs failed (each named on stderr); 2 bad input or
@@ -67,6 +69,10 @@ pub enum Command {
     Speed(SpeedArgs),
     /// List the presets with what each trains.
     Presets,
+    /// Download MNIST, Fashion-MNIST and CIFAR-10 into the data folder, and see what it holds.
+    ///
+    /// Example: runvar data fetch mnist
+    Data(data::DataArgs),
 }
 
 /// Arithmetic of training.
@@ -218,7 +224,8 @@ pub struct TrainArgs {
     /// Tensor to flip in (default: the first layer's weight, e.g. conv1.weight).
     #[arg(long, value_name = "NAME", requires = "bit_flip")]
     pub bit_flip_param: Option<String>,
-    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10).
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10; default: the data
+    /// folder `runvar data fetch` fills, $XDG_CACHE_HOME/runvar/data or ~/.cache/runvar/data).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Override the number of epochs.
@@ -306,7 +313,8 @@ pub struct StudyArgs {
     /// Intra-op threads per run (default 1; results depend on it).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10).
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10; default: the data
+    /// folder `runvar data fetch` fills, $XDG_CACHE_HOME/runvar/data or ~/.cache/runvar/data).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Override the number of epochs of every run.
@@ -371,7 +379,8 @@ pub struct InstabilityArgs {
     /// Output directory (default: runs/instability-<preset>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10).
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10; default: the data
+    /// folder `runvar data fetch` fills, $XDG_CACHE_HOME/runvar/data or ~/.cache/runvar/data).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Override the number of epochs.

@@ -4,6 +4,7 @@
 
 mod args;
 mod cmd;
+mod fetch;
 mod output;
 mod progress;
 
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         args::Command::Instability(a) => cmd::instability::run(a),
         args::Command::Speed(a) => cmd::speed::run(a),
         args::Command::Presets => cmd::presets::run(),
+        args::Command::Data(a) => cmd::data::run(a),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,4 +1,5 @@
-//! Progress bars on stderr (hidden off a terminal and with --quiet or --json).
+//! Progress on stderr: bars (hidden off a terminal and with --quiet or --json), and the plain
+//! lines of `runvar data fetch` when stderr is not a terminal.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runvar_engine::train::Event;
@@ -115,5 +116,168 @@ impl StudyProgress {
     /// Clear the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// How `runvar data fetch` reports: a bar per file on a terminal, a line every few seconds
+/// when stderr is a file or a pipe, nothing with `--quiet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchMode {
+    /// Nothing.
+    Quiet,
+    /// Plain `runvar: NAME: ...` lines.
+    Lines,
+    /// An indicatif bar per file, and the same lines above it.
+    Bar,
+}
+
+impl FetchMode {
+    /// `Quiet` with `quiet`, else `Bar` on a terminal, else `Lines`.
+    pub fn detect(quiet: bool) -> FetchMode {
+        use std::io::IsTerminal;
+        if quiet {
+            FetchMode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            FetchMode::Bar
+        } else {
+            FetchMode::Lines
+        }
+    }
+}
+
+/// Renders the events of fetching one dataset.
+pub struct FetchProgress {
+    mode: FetchMode,
+    name: String,
+    bar: Option<ProgressBar>,
+    last_line: std::time::Instant,
+}
+
+/// Seconds between progress lines when stderr is not a terminal.
+const LINE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl FetchProgress {
+    /// Progress of dataset `name`.
+    pub fn new(mode: FetchMode, name: &str) -> FetchProgress {
+        FetchProgress {
+            mode,
+            name: name.to_string(),
+            bar: None,
+            last_line: std::time::Instant::now(),
+        }
+    }
+
+    fn line(&self, msg: &str) {
+        let text = format!("runvar: {}: {msg}", self.name);
+        match (&self.bar, self.mode) {
+            (_, FetchMode::Quiet) => {}
+            (Some(bar), _) => bar.suspend(|| eprintln!("{text}")),
+            (None, _) => eprintln!("{text}"),
+        }
+    }
+
+    /// Update from a fetch event.
+    pub fn on_event(&mut self, event: &crate::fetch::Event<'_>) {
+        use crate::fetch::Event;
+        match *event {
+            Event::Present { file, how } => {
+                self.line(&format!("{file} already present, {}", verified(how)))
+            }
+            Event::PresentFolder { folder } => self.line(&format!("{folder} already present")),
+            Event::Start {
+                file,
+                url,
+                from,
+                total,
+            } => {
+                let of = total
+                    .map(|t| format!(" ({})", bytes(t)))
+                    .unwrap_or_default();
+                let resume = if from > 0 {
+                    format!(", resuming after {}", bytes(from))
+                } else {
+                    String::new()
+                };
+                self.line(&format!("downloading {file}{of} from {url}{resume}"));
+                self.last_line = std::time::Instant::now();
+                if self.mode == FetchMode::Bar {
+                    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{msg} {bar:30} {decimal_bytes}/{decimal_total_bytes} \
+                             {decimal_bytes_per_sec}, eta {eta}",
+                        )
+                        .expect("valid template"),
+                    );
+                    bar.set_message(file.to_string());
+                    bar.set_position(from);
+                    self.bar = Some(bar);
+                }
+            }
+            Event::Progress { file, done, total } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_position(done);
+                } else if self.mode == FetchMode::Lines && self.last_line.elapsed() >= LINE_EVERY {
+                    let of = total
+                        .map(|t| format!(" of {}", bytes(t)))
+                        .unwrap_or_default();
+                    self.line(&format!("{file} {}{of}", bytes(done)));
+                    self.last_line = std::time::Instant::now();
+                }
+            }
+            Event::Retry { message, .. } => self.line(message),
+            Event::Done { file, how } => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                self.line(&format!("{file} {}", verified(how)));
+            }
+            Event::Unpacking { file } => self.line(&format!("unpacking {file}")),
+        }
+    }
+
+    /// Clear any bar left (after an error).
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn verified(how: runvar_core::data::catalog::Verified) -> &'static str {
+    match how {
+        runvar_core::data::catalog::Verified::Archive => "verified (SHA-256)",
+        runvar_core::data::catalog::Verified::Content => {
+            "verified (SHA-256 of the decompressed file; recompressed copy)"
+        }
+    }
+}
+
+/// `n` bytes in decimal units, as download sizes are usually given: `4.7 MB`.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.1} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1} kB", n / 1e3)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn sizes_read_like_download_sizes() {
+        assert_eq!(bytes(9_912_422), "9.9 MB");
+        assert_eq!(bytes(4_700_000), "4.7 MB");
+        assert_eq!(bytes(28_881), "28.9 kB");
+        assert_eq!(bytes(170_052_171), "170.1 MB");
+        assert_eq!(bytes(2_000_000_000), "2.0 GB");
+        assert_eq!(bytes(512), "512 bytes");
     }
 }

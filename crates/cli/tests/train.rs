@@ -4,7 +4,7 @@ mod util;
 
 use std::fs;
 
-use util::{fails, ok, real_data, runvar};
+use util::{fails, ok, real_data, runvar, runvar_env};
 
 fn read_json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
@@ -162,16 +162,38 @@ fn spec_file_errors_name_the_field() {
 #[test]
 fn file_datasets_need_a_valid_data_dir() {
     let tmp = tempfile::tempdir().unwrap();
+    // Without --data-dir the default data folder is read: an empty cache here, so that a
+    // developer's real cache can neither pass nor fail this test.
+    let cache = tmp.path().join("cache");
+    let cache_env = [("XDG_CACHE_HOME", cache.to_str().unwrap())];
+    let default = cache.join("runvar/data");
     fails(
-        runvar(tmp.path(), &["train", "--preset", "mnist-mlp"]),
+        runvar_env(tmp.path(), &["train", "--preset", "mnist-mlp"], &cache_env),
+        &[
+            &format!("{}: no MNIST training images found", default.display()),
+            "train-images-idx3-ubyte or train-images-idx3-ubyte.gz in ./, mnist/, MNIST/raw/",
+            "run `runvar data fetch mnist` to download it",
+        ],
+    );
+    // No default folder at all: the spec field and the flag are named.
+    fails(
+        runvar_env(
+            tmp.path(),
+            &["train", "--preset", "mnist-mlp"],
+            &[("XDG_CACHE_HOME", ""), ("HOME", "")],
+        ),
         &["data.dir", "--data-dir"],
     );
     fails(
-        runvar(
+        runvar_env(
             tmp.path(),
             &["train", "--preset", "mnist-mlp", "--data-dir", "empty"],
+            &cache_env,
         ),
-        &["empty", "train-images-idx3-ubyte"],
+        &[
+            "empty: no MNIST training images found",
+            "runvar data fetch mnist --data-dir empty",
+        ],
     );
     // A truncated image file is named, and no run directory appears. The files are IDX as
     // MNIST ships them (uncompressed here), four 28x28 training images declared, two given.

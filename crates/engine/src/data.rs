@@ -1,6 +1,6 @@
 //! Load the spec's dataset, apply the limits, and normalize it.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use runvar_core::data::{self, Dataset};
 use runvar_core::spec::{DatasetName, RunSpec};
@@ -17,12 +17,21 @@ pub struct Prepared {
     pub pad_value: Vec<f32>,
 }
 
-fn data_dir(spec: &RunSpec) -> Result<&Path, EngineError> {
-    spec.data.dir.as_deref().ok_or_else(|| {
+/// The spec's `data.dir`, else the default data folder (`$XDG_CACHE_HOME/runvar/data`, else
+/// `$HOME/.cache/runvar/data`), where `runvar data fetch` puts the datasets. The default is
+/// resolved here, when the data is loaded, and never written into the spec: a spec that names
+/// no folder reads each machine's own cache, and the files there were checked by SHA-256.
+fn data_dir(spec: &RunSpec) -> Result<PathBuf, EngineError> {
+    if let Some(dir) = &spec.data.dir {
+        return Ok(dir.clone());
+    }
+    data::catalog::default_data_dir().ok_or_else(|| {
         EngineError::spec(
             "data.dir",
             format!(
-                "dataset {} is read from files: pass --data-dir DIR (the folder holding its files)",
+                "dataset {} is read from files and there is no default data folder (neither \
+                 XDG_CACHE_HOME nor HOME is set): pass --data-dir DIR (the folder holding its \
+                 files)",
                 spec.data.dataset.name()
             ),
         )
@@ -32,17 +41,18 @@ fn data_dir(spec: &RunSpec) -> Result<&Path, EngineError> {
 /// Load the raw (unnormalized) dataset named by the spec.
 ///
 /// # Errors
-/// [`EngineError::Data`] naming the file at fault; [`EngineError::Spec`] when a file-based
-/// dataset has no `data.dir`.
+/// [`EngineError::Data`] naming the file at fault (a missing dataset's names the folders tried
+/// and the `runvar data fetch` command); [`EngineError::Spec`] when a file-based dataset has no
+/// `data.dir` and there is no default data folder.
 pub fn load(spec: &RunSpec) -> Result<Dataset, EngineError> {
     let ds = match spec.data.dataset {
         DatasetName::Digits => data::digits::load_digits()?,
         DatasetName::Mnist1d => {
             data::mnist1d::generate_mnist1d(&Default::default(), spec.data.seed)
         }
-        DatasetName::Mnist => data::idx::load_mnist(data_dir(spec)?)?,
-        DatasetName::FashionMnist => data::idx::load_fashion_mnist(data_dir(spec)?)?,
-        DatasetName::Cifar10 => data::cifar::load_cifar10(data_dir(spec)?)?,
+        DatasetName::Mnist => data::idx::load_mnist(&data_dir(spec)?)?,
+        DatasetName::FashionMnist => data::idx::load_fashion_mnist(&data_dir(spec)?)?,
+        DatasetName::Cifar10 => data::cifar::load_cifar10(&data_dir(spec)?)?,
     };
     Ok(ds)
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod data;
 pub mod instability;
 pub mod presets;
 pub mod report;

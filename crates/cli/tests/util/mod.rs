@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,8 +16,19 @@ pub struct Output {
 
 /// Run the `runvar` binary with `args` in `dir`.
 pub fn runvar(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_runvar"))
+    runvar_env(dir, args, &[])
+}
+
+/// Run the `runvar` binary with `args` in `dir`, with these environment variables set and no
+/// HTTP proxy (the download tests talk to a server on 127.0.0.1).
+pub fn runvar_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runvar"));
+    for proxy in ["http_proxy", "https_proxy", "all_proxy"] {
+        cmd.env_remove(proxy).env_remove(proxy.to_uppercase());
+    }
+    let out = cmd
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .output()
         .expect("runvar starts");

@@ -7,13 +7,18 @@
 //! order and scaled by `/ 255`.
 //!
 //! Each file is looked up in the data directory, then in `cifar-10-batches-bin/` (the folder
-//! the official archive extracts to), then in `cifar10/`. An official batch holds 10,000
-//! records, but any whole number of records is accepted; a length that is not a multiple of
-//! 3073 bytes is a [`DataError::Size`].
+//! the official archive extracts to, and where `runvar data fetch cifar10` puts it), then in
+//! `cifar10/`. An official batch holds 10,000 records, but any whole number of records is
+//! accepted; a length that is not a multiple of 3073 bytes is a [`DataError::Size`]. A folder
+//! that holds only the Python version (`cifar-10-batches-py/`, what torchvision downloads) is a
+//! [`DataError::PythonCifar`] saying how to get the binary one.
 
 use std::path::{Path, PathBuf};
 
+use super::locate::{self, Lookup};
 use super::{DataError, Dataset, Split};
+use crate::data::catalog::fetch_command;
+use crate::spec::DatasetName;
 
 /// Per-channel (R, G, B) mean of the training pixels in `[0, 1]`, the customary constants.
 pub const CIFAR10_MEAN: [f32; 3] = [0.4914, 0.4822, 0.4465];
@@ -33,18 +38,17 @@ const TRAIN_FILES: [&str; 5] = [
 ];
 const TEST_FILE: &str = "test_batch.bin";
 const SUBDIRS: [&str; 2] = ["cifar-10-batches-bin", "cifar10"];
+/// The folder torchvision's CIFAR10 extracts the Python version to.
+const PYTHON_FOLDER: &str = "cifar-10-batches-py";
 
 /// Loads CIFAR-10 (name `cifar10`: 3 channels, 32x32, 10 classes) from `dir`,
 /// `dir/cifar-10-batches-bin` or `dir/cifar10`.
 ///
 /// Normalization constants: [`CIFAR10_MEAN`], [`CIFAR10_STD`].
 pub fn load_cifar10(dir: &Path) -> Result<Dataset, DataError> {
-    // Find all six files before reading any, so a missing one fails fast.
-    let train_paths = TRAIN_FILES
-        .iter()
-        .map(|name| find_file(dir, name, "CIFAR-10 training batch"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let test_path = find_file(dir, TEST_FILE, "CIFAR-10 test batch")?;
+    let mut paths = locate(dir)?;
+    let test_path = paths.pop().expect("locate gives six files");
+    let train_paths = paths;
 
     let mut train = Split {
         x: Vec::new(),
@@ -107,24 +111,41 @@ fn read_batch(path: &Path, split: &mut Split) -> Result<(), DataError> {
     Ok(())
 }
 
-/// Looks for `name` in `dir`, then in each of [`SUBDIRS`].
-fn find_file(dir: &Path, name: &str, what: &str) -> Result<PathBuf, DataError> {
-    let candidates: Vec<PathBuf> = std::iter::once(PathBuf::from(name))
-        .chain(SUBDIRS.iter().map(|sub| Path::new(sub).join(name)))
-        .collect();
-    candidates
+/// The six batch files (five training, then the test batch), all found before any is read,
+/// so a missing one fails fast.
+pub(crate) fn locate(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
+    TRAIN_FILES
         .iter()
-        .map(|c| dir.join(c))
-        .find(|p| p.is_file())
-        .ok_or_else(|| DataError::Missing {
-            dir: dir.to_path_buf(),
-            what: format!("{what} {name}"),
-            tried: candidates
-                .iter()
-                .map(|c| c.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+        .map(|name| (*name, "CIFAR-10 training batch"))
+        .chain(std::iter::once((TEST_FILE, "CIFAR-10 test batch")))
+        .map(|(name, what)| {
+            let lookup = Lookup {
+                dataset: DatasetName::Cifar10,
+                folders: &SUBDIRS,
+                names: &[name],
+                what,
+            };
+            locate::find(dir, &lookup).map_err(|missing| python_version(dir).unwrap_or(missing))
         })
+        .collect()
+}
+
+/// The error for a folder that holds CIFAR-10's Python version instead of the binary one:
+/// `dir/cifar-10-batches-py/`, or `dir` itself holding `data_batch_1` without `.bin`.
+fn python_version(dir: &Path) -> Option<DataError> {
+    let path = [dir.join(PYTHON_FOLDER), dir.join("data_batch_1")]
+        .into_iter()
+        .find(|p| p.exists())?;
+    // Fetch into the folder above the Python one when pointed at it.
+    let root = if path.ends_with("data_batch_1") && dir.ends_with(PYTHON_FOLDER) {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    Some(DataError::PythonCifar {
+        path,
+        fetch: fetch_command(DatasetName::Cifar10, root),
+    })
 }
 
 #[cfg(test)]
@@ -278,10 +299,9 @@ mod tests {
         assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
         let msg = err.to_string();
         for part in [
-            "nothing-here",
-            "data_batch_1.bin",
-            "cifar-10-batches-bin/data_batch_1.bin",
-            "cifar10/",
+            "nothing-here: no CIFAR-10 training batch found",
+            "data_batch_1.bin in ./, cifar-10-batches-bin/, cifar10/",
+            "runvar data fetch cifar10 --data-dir",
         ] {
             assert!(msg.contains(part), "message {msg:?} should contain {part}");
         }
@@ -290,5 +310,29 @@ mod tests {
         let err = load_cifar10(dir.path()).unwrap_err();
         assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
         assert_names(&err, TEST_FILE);
+    }
+
+    #[test]
+    fn python_version_gets_a_hint_to_fetch_the_binary_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let py = dir.path().join(PYTHON_FOLDER);
+        std::fs::create_dir(&py).unwrap();
+        for name in ["data_batch_1", "test_batch", "batches.meta"] {
+            std::fs::write(py.join(name), b"pickle").unwrap();
+        }
+        for d in [dir.path().to_path_buf(), py.clone()] {
+            let err = load_cifar10(&d).unwrap_err();
+            assert!(matches!(err, DataError::PythonCifar { .. }), "{err:?}");
+            let msg = err.to_string();
+            assert!(msg.contains("Python version"), "{msg}");
+            let want = format!(
+                "runvar data fetch cifar10 --data-dir {}`",
+                dir.path().display()
+            );
+            assert!(msg.contains(&want), "{msg} should contain {want}");
+        }
+        // With the binary version beside it, the binary one is read.
+        write_official(&dir.path().join("cifar-10-batches-bin"));
+        assert_eq!(load_cifar10(dir.path()).unwrap().train.len(), 15);
     }
 }

@@ -3,9 +3,10 @@
 //! The four files of each dataset keep their official names (`train-images-idx3-ubyte`,
 //! `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`), each with or
 //! without a `.gz` suffix. Compression is detected from the gzip magic bytes `1f 8b`, not from
-//! the name. Each file is looked up in the data directory first and then in its dataset
-//! subfolder (`mnist/` or `fashion-mnist/`), so both `--data-dir data` and
-//! `--data-dir data/mnist` work.
+//! the name. Each file is looked up in the data directory first, then in its dataset subfolder
+//! (`mnist/` or `fashion-mnist/`, where `runvar data fetch` puts them), then in torchvision's
+//! (`MNIST/raw/` or `FashionMNIST/raw/`), then in `raw/`: `--data-dir data`,
+//! `--data-dir data/mnist`, a torchvision root and `--data-dir root/MNIST` all work.
 //!
 //! IDX layout (big-endian): images are magic `0x00000803`, count, rows, cols, then one byte per
 //! pixel; labels are magic `0x00000801`, count, then one byte per label. The file length must
@@ -14,7 +15,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::locate::{find, Lookup};
 use super::{DataError, Dataset, Split};
+use crate::spec::DatasetName;
 
 /// Magic number of an IDX file of unsigned-byte images (3 dimensions).
 pub const IMAGES_MAGIC: u32 = 0x0000_0803;
@@ -86,56 +89,81 @@ pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<i64>, DataError> {
         .collect()
 }
 
-/// Loads MNIST (name `mnist`) from `dir` or `dir/mnist`.
+const MNIST: IdxInfo = IdxInfo {
+    dataset: DatasetName::Mnist,
+    title: "MNIST",
+    folders: &["mnist", "MNIST/raw", "raw"],
+    mean: MNIST_MEAN,
+    std: MNIST_STD,
+};
+
+const FASHION_MNIST: IdxInfo = IdxInfo {
+    dataset: DatasetName::FashionMnist,
+    title: "Fashion-MNIST",
+    folders: &["fashion-mnist", "FashionMNIST/raw", "raw"],
+    mean: FASHION_MNIST_MEAN,
+    std: FASHION_MNIST_STD,
+};
+
+/// Loads MNIST (name `mnist`) from `dir`, `dir/mnist`, `dir/MNIST/raw` or `dir/raw`.
 ///
 /// Normalization constants: mean [`MNIST_MEAN`], std [`MNIST_STD`].
 pub fn load_mnist(dir: &Path) -> Result<Dataset, DataError> {
-    load_idx_dataset(
-        dir,
-        &IdxInfo {
-            name: "mnist",
-            title: "MNIST",
-            subdir: "mnist",
-            mean: MNIST_MEAN,
-            std: MNIST_STD,
-        },
-    )
+    load_idx_dataset(dir, &MNIST)
 }
 
-/// Loads Fashion-MNIST (name `fashion-mnist`) from `dir` or `dir/fashion-mnist`.
+/// Loads Fashion-MNIST (name `fashion-mnist`) from `dir`, `dir/fashion-mnist`,
+/// `dir/FashionMNIST/raw` or `dir/raw`.
 ///
 /// Normalization constants: mean [`FASHION_MNIST_MEAN`], std [`FASHION_MNIST_STD`].
 pub fn load_fashion_mnist(dir: &Path) -> Result<Dataset, DataError> {
-    load_idx_dataset(
-        dir,
-        &IdxInfo {
-            name: "fashion-mnist",
-            title: "Fashion-MNIST",
-            subdir: "fashion-mnist",
-            mean: FASHION_MNIST_MEAN,
-            std: FASHION_MNIST_STD,
-        },
-    )
+    load_idx_dataset(dir, &FASHION_MNIST)
+}
+
+/// The four MNIST files in `dir` (training images and labels, test images and labels).
+pub(crate) fn locate_mnist(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
+    locate(dir, &MNIST).map(Vec::from)
+}
+
+/// The four Fashion-MNIST files in `dir`.
+pub(crate) fn locate_fashion_mnist(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
+    locate(dir, &FASHION_MNIST).map(Vec::from)
 }
 
 /// What distinguishes MNIST from Fashion-MNIST.
 struct IdxInfo {
-    name: &'static str,
+    dataset: DatasetName,
     title: &'static str,
-    subdir: &'static str,
+    folders: &'static [&'static str],
     mean: f32,
     std: f32,
 }
 
-fn load_idx_dataset(dir: &Path, info: &IdxInfo) -> Result<Dataset, DataError> {
-    // Find all four files before reading any, so a missing one fails fast.
-    let find = |base: &str, what: &str| {
-        find_file(dir, info.subdir, base, &format!("{} {what}", info.title))
+/// The four files (training images, training labels, test images, test labels), all found
+/// before any is read, so a missing one fails fast.
+fn locate(dir: &Path, info: &IdxInfo) -> Result<[PathBuf; 4], DataError> {
+    let find_one = |base: &str, what: &str| {
+        let gz = format!("{base}.gz");
+        find(
+            dir,
+            &Lookup {
+                dataset: info.dataset,
+                folders: info.folders,
+                names: &[base, &gz],
+                what: &format!("{} {what}", info.title),
+            },
+        )
     };
-    let train_images = find("train-images-idx3-ubyte", "training images")?;
-    let train_labels = find("train-labels-idx1-ubyte", "training labels")?;
-    let test_images = find("t10k-images-idx3-ubyte", "test images")?;
-    let test_labels = find("t10k-labels-idx1-ubyte", "test labels")?;
+    Ok([
+        find_one("train-images-idx3-ubyte", "training images")?,
+        find_one("train-labels-idx1-ubyte", "training labels")?,
+        find_one("t10k-images-idx3-ubyte", "test images")?,
+        find_one("t10k-labels-idx1-ubyte", "test labels")?,
+    ])
+}
+
+fn load_idx_dataset(dir: &Path, info: &IdxInfo) -> Result<Dataset, DataError> {
+    let [train_images, train_labels, test_images, test_labels] = locate(dir, info)?;
 
     let (train, rows, cols) = read_split(&train_images, &train_labels)?;
     let (test, test_rows, test_cols) = read_split(&test_images, &test_labels)?;
@@ -149,7 +177,7 @@ fn load_idx_dataset(dir: &Path, info: &IdxInfo) -> Result<Dataset, DataError> {
         });
     }
     Ok(Dataset {
-        name: info.name.to_string(),
+        name: info.dataset.name().to_string(),
         channels: 1,
         height: rows,
         width: cols,
@@ -173,30 +201,6 @@ fn read_split(images: &Path, labels: &Path) -> Result<(Split, usize, usize), Dat
         });
     }
     Ok((Split { x, y }, rows, cols))
-}
-
-/// Looks for `base` and `base.gz` in `dir`, then in `dir/subdir`.
-fn find_file(dir: &Path, subdir: &str, base: &str, what: &str) -> Result<PathBuf, DataError> {
-    let gz = format!("{base}.gz");
-    let candidates = [
-        PathBuf::from(base),
-        PathBuf::from(&gz),
-        Path::new(subdir).join(base),
-        Path::new(subdir).join(&gz),
-    ];
-    candidates
-        .iter()
-        .map(|c| dir.join(c))
-        .find(|p| p.is_file())
-        .ok_or_else(|| DataError::Missing {
-            dir: dir.to_path_buf(),
-            what: what.to_string(),
-            tried: candidates
-                .iter()
-                .map(|c| c.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
 }
 
 /// Reads a whole file, decompressing it when it starts with the gzip magic bytes.
@@ -618,6 +622,37 @@ mod tests {
     }
 
     #[test]
+    fn torchvision_layout_is_found() {
+        // torchvision keeps the downloaded .gz and its extraction side by side in raw/.
+        let dir = tempfile::tempdir().unwrap();
+        let raw = dir.path().join("FashionMNIST/raw");
+        std::fs::create_dir_all(&raw).unwrap();
+        write_tiny(&raw, true);
+        write_tiny(&raw, false);
+        let ds = load_fashion_mnist(dir.path()).unwrap();
+        assert_eq!(ds.train.len(), 4);
+        let files = locate_fashion_mnist(dir.path()).unwrap();
+        assert_eq!(
+            files[0],
+            raw.join("train-images-idx3-ubyte"),
+            "raw before .gz"
+        );
+        // `--data-dir root/FashionMNIST` works too; MNIST does not take Fashion-MNIST's folder.
+        assert_eq!(
+            load_fashion_mnist(&dir.path().join("FashionMNIST")).unwrap(),
+            ds
+        );
+        assert!(matches!(
+            load_mnist(dir.path()),
+            Err(DataError::Missing { .. })
+        ));
+        let mnist_raw = dir.path().join("MNIST/raw");
+        std::fs::create_dir_all(&mnist_raw).unwrap();
+        write_tiny(&mnist_raw, true);
+        assert_eq!(load_mnist(dir.path()).unwrap().name, "mnist");
+    }
+
+    #[test]
     fn missing_dir_lists_what_was_tried() {
         let dir = tempfile::tempdir().unwrap();
         let nowhere = dir.path().join("no-such-dir");
@@ -626,8 +661,8 @@ mod tests {
         let msg = err.to_string();
         for part in [
             "no-such-dir",
-            "train-images-idx3-ubyte.gz",
-            "mnist/train-images-idx3-ubyte",
+            "train-images-idx3-ubyte or train-images-idx3-ubyte.gz in ./, mnist/, MNIST/raw/, raw/",
+            "runvar data fetch mnist --data-dir",
         ] {
             assert!(msg.contains(part), "message {msg:?} should contain {part}");
         }

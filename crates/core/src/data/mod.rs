@@ -3,13 +3,21 @@
 //! Every loader returns a [`Dataset`]: pixel values scaled to `[0, 1]` (1-D signals as they are
 //! generated), labels as class indices, and the per-channel mean and standard deviation that the
 //! engine uses to normalize. Files are named in every error.
+//!
+//! The file-based datasets (MNIST, Fashion-MNIST, CIFAR-10) are found in a data folder in
+//! runvar's layout or torchvision's ([`locate`]); [`catalog`] says where `runvar data fetch`
+//! downloads them from and how their files are verified.
 
 use std::path::PathBuf;
 
+pub mod catalog;
 pub mod cifar;
 pub mod digits;
 pub mod idx;
+mod locate;
 pub mod mnist1d;
+
+pub use locate::locate;
 
 /// One split (train or test): `n` examples of `channels * height * width` values each.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,15 +92,31 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
-    /// None of the expected file names exist in the data directory.
-    #[error("{dir}: no {what} found (looked for {tried}); pass --data-dir pointing at the folder that holds it")]
+    /// None of the expected file names exist in the data directory or its dataset subfolders.
+    #[error(
+        "{dir}: no {what} found (looked for {tried}); run `{fetch}` to download it, or pass \
+         --data-dir pointing at the folder that holds it"
+    )]
     Missing {
         /// The directory searched.
         dir: PathBuf,
         /// What was looked for, e.g. "MNIST training images".
         what: String,
-        /// The names tried, comma-separated.
+        /// The names and folders tried, e.g. "a or a.gz in ./, mnist/".
         tried: String,
+        /// The command that downloads the dataset into `dir`.
+        fetch: String,
+    },
+    /// The folder holds CIFAR-10's Python version (pickled batches), not the binary one.
+    #[error(
+        "{path}: this is the Python version of CIFAR-10 (pickled batches, as torchvision \
+         downloads it); runvar reads the binary version (data_batch_1.bin ...): run `{fetch}`"
+    )]
+    PythonCifar {
+        /// The Python version's folder or first batch file.
+        path: PathBuf,
+        /// The command that downloads the binary version.
+        fetch: String,
     },
     /// The file's header does not carry the expected magic number.
     #[error("{path}: bad magic number {found:#010x}, expected {expected:#010x}; is this an IDX {kind} file?")]
