@@ -7,8 +7,10 @@
 //! leaves a directory that looks finished.
 
 pub mod npy;
+pub mod npz;
 mod record;
 mod run_dir;
+mod zip;
 
 pub use record::{BitFlipRecord, Environment, EpochMetrics, PackRecord, RunRecord, SpecRecord};
 pub use run_dir::{is_complete, RunDirWriter, StoreError, DONE};
