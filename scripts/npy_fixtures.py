@@ -12,10 +12,9 @@ equal the values written here; the expected numbers are pasted there beside each
 Rerun (only needed when adding a fixture; the files are committed):
   python3 -m venv /tmp/npyvenv && /tmp/npyvenv/bin/pip install numpy
   /tmp/npyvenv/bin/python scripts/npy_fixtures.py
-Rerunning rewrites the .npz archives with new timestamps inside; nothing else changes.
+Reruns give identical bytes (numpy dates every archive member 1980-01-01).
 """
 
-import io
 import os
 import zipfile
 
@@ -114,7 +113,7 @@ def main():
             assert np.array_equal(z["labels"], y), name
 
     # Logits, features and labels in one archive: 3 runs, 8 examples, 3 classes, 4 features.
-    # Test: analyze.rs `npz_with_features_and_labels_inside`.
+    # Tests: inputs.rs `npz_features_rules`, analyze.rs `npz_with_labels_and_features_inside`.
     rng = np.random.default_rng(13)
     logits = (rng.normal(size=(3, 8, 3)) * 8).round() / 8
     feats = (rng.normal(size=(3, 8, 4)) * 8).round() / 8
@@ -123,6 +122,23 @@ def main():
         os.path.join(OUT, "runs_features.npz"),
         logits=logits.astype(np.float32),
         features=feats.astype(np.float32),
+        labels=labels,
+    )
+    # The same runs named per member, one of them a stack, each with features_NAME.
+    np.savez_compressed(
+        os.path.join(OUT, "named_features.npz"),
+        a=logits[0].astype(np.float32),
+        b=logits[1:].astype(np.float32),
+        features_a=feats[0].astype(np.float32),
+        features_b=feats[1:].astype(np.float32),
+        labels=labels,
+    )
+    # `features` with two logits members: refused, the pairing would be a guess.
+    np.savez_compressed(
+        os.path.join(OUT, "ambiguous_features.npz"),
+        a=logits[0].astype(np.float32),
+        b=logits[1].astype(np.float32),
+        features=feats[:2].astype(np.float32),
         labels=labels,
     )
 
