@@ -253,6 +253,14 @@ fn damaged_npy_files_are_named_errors() {
     huge_header.splice(8..8, [0xff, 0xff]);
     let msg = npy_err("huge_header.npy", &huge_header);
     assert!(msg.contains("over the 10000"), "{msg}");
+    let msg = npy::read(Path::new("/nonexistent/l.npy"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.starts_with("/nonexistent/l.npy: "), "{msg}");
+    let msg = npz::read(Path::new("/nonexistent/r.npz"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.starts_with("/nonexistent/r.npz: "), "{msg}");
 }
 
 /// 2^61 + 200 elements declared, 1,600 bytes present: an error before anything is sized from
