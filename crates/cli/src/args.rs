@@ -41,9 +41,20 @@ pub enum Command {
     /// Example: runvar study --preset digits-cnn --replicas 16 --conditions control,init,all
     Study(StudyArgs),
     /// Compute the variability metrics of runs made anywhere: runvar run directories, or
-    /// logits saved as .npy by PyTorch, JAX or numpy (N files of n x C, plus --labels).
+    /// logits saved by PyTorch, JAX or numpy as .npy files or .npz archives.
     ///
-    /// Example: runvar analyze seed*/logits.npy --labels labels.npy --features seed*/feats.npy
+    /// A 2-D (n, C) array is one run; a 3-D (N, n, C) array, as np.save(path, np.stack(runs))
+    /// writes it, is N runs, and N must be at least 2 (for a stack of one, drop the first axis
+    /// or stack more runs). float16, float32 and float64 in either byte order, C or Fortran
+    /// order, are read and converted to float32; NaN or infinite logits are refused, naming the
+    /// file, the stack index, the example and the column. Each member of an .npz is one run or
+    /// a stack, in archive order, except `labels` (the labels when --labels is not given),
+    /// `features` (the features of the archive's only logits member) and `features_NAME` (of
+    /// member NAME). Give run directories or array files, not both, and two runs or more.
+    ///
+    /// Examples: runvar analyze seed*/logits.npy --labels labels.npy --features seed*/feats.npy;
+    /// runvar analyze stacked.npy --labels labels.npy; runvar analyze runs.npz (saved with
+    /// np.savez("runs.npz", logits=np.stack(runs), labels=y)).
     Analyze(AnalyzeArgs),
     /// Rebuild a study's report (report.json, report.md, report.html) from its stored runs.
     Report(ReportArgs),
@@ -337,13 +348,14 @@ pub struct StudyArgs {
 /// `runvar analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Run directories, or .npy logit files (n x C, float32 or float64), at least two.
+    /// Run directories, or .npy/.npz files of logits: (n, C) for one run, (N, n, C) for N.
     #[arg(required = true, value_name = "RUN_DIR_OR_NPY")]
     pub inputs: Vec<PathBuf>,
-    /// Labels .npy (1-D integers); required with .npy logits.
+    /// Labels .npy (1-D integers); required with array files unless an .npz holds `labels`.
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
-    /// Penultimate features .npy per run (n x d), in the same order, for CKA.
+    /// Penultimate features for CKA: .npy/.npz files giving one (n, d) matrix per run, or
+    /// (N, n, d) stacks, in the order of the logits.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub features: Vec<PathBuf>,
     /// Name of this group of runs in the table.

@@ -1,11 +1,11 @@
-//! `runvar analyze` on logits saved by any framework (.npy) and on run directories.
+//! `runvar analyze` on logits saved by any framework (.npy, .npz) and on run directories.
 
 mod util;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use runvar_core::store::npy;
+use runvar_core::store::{npy, npz};
 use util::{fails, ok, runvar};
 
 fn save_f32(dir: &Path, name: &str, shape: &[usize], data: &[f32]) {
@@ -127,7 +127,154 @@ fn bad_inputs_name_the_file() {
         ),
         &["junk.npy", "magic"],
     );
-    fails(runvar(d, &["analyze", "a.npy"]), &["at least two"]);
+    fails(
+        runvar(d, &["analyze", "a.npy", "--labels", "labels.npy"]),
+        &["only one run (a.npy)", "at least two"],
+    );
+}
+
+/// The numpy-written fixtures of crates/core/tests/fixtures/npy (scripts/npy_fixtures.py).
+fn numpy_fixture(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/npy");
+    p.join(name).display().to_string()
+}
+
+/// `runvar analyze ARGS --json` run in `dir`, parsed.
+fn analyze_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["analyze"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--json", "--bootstrap", "500"]);
+    serde_json::from_str(&ok(runvar(dir, &all))).unwrap()
+}
+
+#[test]
+fn stacked_runs_give_the_numbers_of_separate_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    let separate = analyze_json(d, &["a.npy", "b.npy", "c.npy", "--labels", "labels.npy"]);
+    assert_eq!(separate["n"], 3);
+    assert!((separate["disagreement"].as_f64().unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    // runvar's own writer: one (3, 4, 3) stack.
+    let stack: Vec<f32> = ["a.npy", "b.npy", "c.npy"]
+        .iter()
+        .flat_map(|f| {
+            npy::read(&d.join(f))
+                .unwrap()
+                .into_f32(Path::new(f))
+                .unwrap()
+        })
+        .collect();
+    save_f32(d, "stack.npy", &[3, 4, 3], &stack);
+    let stacked = analyze_json(d, &["stack.npy", "--labels", "labels.npy"]);
+    assert_eq!(stacked, separate);
+    // numpy's: np.save of np.stack([a, b, c]); one stack beside a plain file: 4 runs.
+    let np_stack = numpy_fixture("abc_stack.npy");
+    assert_eq!(
+        analyze_json(d, &[&np_stack, "--labels", "labels.npy"]),
+        separate
+    );
+    let four = analyze_json(d, &[&np_stack, "a.npy", "--labels", "labels.npy"]);
+    assert_eq!(four["n"], 4);
+}
+
+/// float16, big-endian float64, big-endian Fortran-order float32, big-endian int32 labels, and
+/// .npz archives (stored, deflated, zip64) with the labels inside: the same three runs, so the
+/// same numbers.
+#[test]
+fn numpy_dtypes_orders_and_archives_are_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    let want = analyze_json(d, &["a.npy", "b.npy", "c.npy", "--labels", "labels.npy"]);
+    let (a, b, c) = (
+        numpy_fixture("a_f2.npy"),
+        numpy_fixture("b_f8_be.npy"),
+        numpy_fixture("c_fortran_f4_be.npy"),
+    );
+    let labels_be = numpy_fixture("abc_labels_i4_be.npy");
+    assert_eq!(analyze_json(d, &[&a, &b, &c, "--labels", &labels_be]), want);
+    for archive in ["abc_savez.npz", "abc_compressed.npz"] {
+        assert_eq!(
+            analyze_json(d, &[&numpy_fixture(archive)]),
+            want,
+            "{archive}"
+        );
+    }
+    // --labels beside the archive's own labels: they agree, so it is accepted.
+    let savez = numpy_fixture("abc_savez.npz");
+    assert_eq!(analyze_json(d, &[&savez, "--labels", "labels.npy"]), want);
+}
+
+/// `np.savez_compressed("runs.npz", logits=np.stack(L), features=np.stack(F), labels=y)` gives
+/// what the same arrays give as separate files with --labels and --features.
+#[test]
+fn npz_with_labels_and_features_inside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let archive = numpy_fixture("runs_features.npz");
+    let inside = analyze_json(d, &[&archive]);
+    assert_eq!(inside["n"], 3);
+    assert!(inside["cka"].as_f64().is_some(), "{inside}");
+    let members = npz::read(Path::new(&archive)).unwrap();
+    let mut files: Vec<String> = Vec::new();
+    for m in members {
+        let shape = m.array.shape.clone();
+        match m.name.as_str() {
+            "labels" => save_i64(d, "y.npy", &m.array.into_i64(&m.source).unwrap()),
+            name => {
+                let v = m.array.into_f32(&m.source).unwrap();
+                let len = shape[1] * shape[2];
+                for (i, run) in v.chunks_exact(len).enumerate() {
+                    let file = format!("{name}_{i}.npy");
+                    save_f32(d, &file, &shape[1..], run);
+                    files.push(file);
+                }
+            }
+        }
+    }
+    let args: Vec<&str> = files[..3]
+        .iter()
+        .map(String::as_str)
+        .chain(["--labels", "y.npy", "--features"])
+        .chain(files[3..].iter().map(String::as_str))
+        .collect();
+    assert_eq!(files[3], "features_0.npy");
+    assert_eq!(analyze_json(d, &args), inside);
+    // The same features as one stacked --features file.
+    let stacked: Vec<PathBuf> = files[3..].iter().map(|f| d.join(f)).collect();
+    let values: Vec<f32> = stacked
+        .iter()
+        .flat_map(|p| npy::read(p).unwrap().into_f32(p).unwrap())
+        .collect();
+    save_f32(d, "feats.npy", &[3, 8, 4], &values);
+    let mut args: Vec<&str> = files[..3].iter().map(String::as_str).collect();
+    args.extend(["--labels", "y.npy", "--features", "feats.npy"]);
+    assert_eq!(analyze_json(d, &args), inside);
+}
+
+#[test]
+fn stack_of_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    let one = numpy_fixture("abc_stack_1.npy");
+    let stderr = fails(
+        runvar(d, &["analyze", &one, "a.npy", "--labels", "labels.npy"]),
+        &[
+            "abc_stack_1.npy: a stack of one run (shape [1, 4, 3])",
+            "expected (N, n, C) with N >= 2",
+            "drop the first axis",
+        ],
+    );
+    assert!(stderr.starts_with("runvar: "), "{stderr}");
+    let mut nan = [0f32; 36];
+    nan[12 + 5] = f32::NAN;
+    save_f32(d, "nan_stack.npy", &[3, 4, 3], &nan);
+    fails(
+        runvar(d, &["analyze", "nan_stack.npy", "--labels", "labels.npy"]),
+        &["nan_stack.npy[1]: logits value at example 1, column 2 is NaN"],
+    );
 }
 
 #[test]

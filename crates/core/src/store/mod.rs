@@ -9,8 +9,10 @@
 
 pub mod json;
 pub mod npy;
+pub mod npz;
 mod record;
 mod run_dir;
+mod zip;
 
 pub use json::{from_versioned_json, to_versioned_json, versioned, JsonError, SCHEMA_VERSION};
 pub use record::{

@@ -1,5 +1,10 @@
-//! From stored runs to report rows: load logits (runvar run directories or plain `.npy`
-//! files from any framework), check them, and compute every metric of a condition.
+//! From stored runs to report rows: load logits (runvar run directories, or `.npy` and `.npz`
+//! files from any framework: [`load`], [`inputs`]), check them, and compute every metric of a
+//! condition.
+
+mod arrays;
+mod inputs;
+mod load;
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +16,10 @@ use crate::report::{ConditionReport, Interval};
 use crate::stats::{
     bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, population_sd, sd_ratio, Bootstrap,
 };
-use crate::store::npy::{self, NpyError};
+use crate::store::npy::NpyError;
+
+pub use inputs::{load_inputs, AnalyzeInputs, LoadedRuns};
+pub use load::{check_runs, load_run_dir, read_labels, read_matrix, RunOutputs};
 
 /// Errors loading or analysing runs; each names the file or the condition.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +28,9 @@ pub enum AnalysisError {
     /// A `.npy` file could not be read.
     #[error(transparent)]
     Npy(#[from] NpyError),
+    /// The inputs of `runvar analyze` do not fit together (no labels, one run, ...).
+    #[error("{0}")]
+    Inputs(String),
     /// A file has the wrong shape or bad values.
     #[error("{path}: {message}")]
     Invalid {
@@ -39,161 +50,11 @@ pub enum AnalysisError {
     },
 }
 
-fn invalid(path: &Path, message: impl Into<String>) -> AnalysisError {
+pub(crate) fn invalid(path: &Path, message: impl Into<String>) -> AnalysisError {
     AnalysisError::Invalid {
         path: path.to_path_buf(),
         message: message.into(),
     }
-}
-
-/// One run's test-set outputs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunOutputs {
-    /// Where the logits came from (for messages).
-    pub source: PathBuf,
-    /// `n x classes` logits, f32.
-    pub logits: Vec<f32>,
-    /// Examples.
-    pub n: usize,
-    /// Classes.
-    pub classes: usize,
-    /// `n x feature_dim` penultimate features, if available.
-    pub features: Option<(Vec<f32>, usize)>,
-}
-
-/// Read a 2-D float array (`n x k`), refusing other ranks and non-finite values.
-///
-/// # Errors
-/// [`AnalysisError`] naming the file.
-pub fn read_matrix(path: &Path, what: &str) -> Result<(Vec<f32>, usize, usize), AnalysisError> {
-    let arr = npy::read(path)?;
-    let shape = arr.shape.clone();
-    let [n, k] = shape[..] else {
-        return Err(invalid(
-            path,
-            format!("{what} must be a 2-D array (examples x {what}), found shape {shape:?}"),
-        ));
-    };
-    let values = arr.into_f32(path)?;
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(invalid(
-            path,
-            format!(
-                "{what} value at example {}, column {} is {}; the run diverged or the file is corrupt",
-                i / k.max(1),
-                i % k.max(1),
-                values[i]
-            ),
-        ));
-    }
-    Ok((values, n, k))
-}
-
-/// Read labels: a 1-D integer array with values in `0..classes`.
-///
-/// # Errors
-/// [`AnalysisError`] naming the file.
-pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<i64>, AnalysisError> {
-    let arr = npy::read(path)?;
-    if arr.shape.len() != 1 {
-        return Err(invalid(
-            path,
-            format!(
-                "labels must be a 1-D integer array, found shape {:?}",
-                arr.shape
-            ),
-        ));
-    }
-    let labels = arr.into_i64(path)?;
-    if let Some(i) = labels.iter().position(|&y| y < 0 || y as usize >= classes) {
-        return Err(invalid(
-            path,
-            format!(
-                "label {} at index {i} is out of range 0..{classes} (the logits have {classes} columns)",
-                labels[i]
-            ),
-        ));
-    }
-    Ok(labels)
-}
-
-/// Load a runvar run directory: `logits.npy`, `labels.npy`, and `features.npy` if present.
-///
-/// # Errors
-/// [`AnalysisError`] naming the file; a directory without `DONE` is refused.
-pub fn load_run_dir(dir: &Path) -> Result<(RunOutputs, Vec<i64>), AnalysisError> {
-    if !crate::store::is_complete(dir) {
-        return Err(invalid(
-            dir,
-            "not a finished run directory (no DONE marker)",
-        ));
-    }
-    let (logits, n, classes) = read_matrix(&dir.join("logits.npy"), "logits")?;
-    let labels = read_labels(&dir.join("labels.npy"), classes)?;
-    let fpath = dir.join("features.npy");
-    let features = if fpath.exists() {
-        let (f, fn_, d) = read_matrix(&fpath, "features")?;
-        if fn_ != n {
-            return Err(invalid(
-                &fpath,
-                format!("{fn_} rows but the logits have {n}"),
-            ));
-        }
-        Some((f, d))
-    } else {
-        None
-    };
-    Ok((
-        RunOutputs {
-            source: dir.to_path_buf(),
-            logits,
-            n,
-            classes,
-            features,
-        },
-        labels,
-    ))
-}
-
-/// Check that all runs agree in shape with each other and with the labels.
-///
-/// # Errors
-/// [`AnalysisError::Invalid`] naming the first run that differs.
-pub fn check_runs(
-    runs: &[RunOutputs],
-    labels: &[i64],
-    labels_path: &Path,
-) -> Result<(), AnalysisError> {
-    let Some(first) = runs.first() else {
-        return Ok(());
-    };
-    if labels.len() != first.n {
-        return Err(invalid(
-            labels_path,
-            format!(
-                "{} labels but {} has {} examples",
-                labels.len(),
-                first.source.display(),
-                first.n
-            ),
-        ));
-    }
-    for r in runs {
-        if (r.n, r.classes) != (first.n, first.classes) {
-            return Err(invalid(
-                &r.source,
-                format!(
-                    "logits are {} x {} but {} has {} x {}; all runs must score the same test set",
-                    r.n,
-                    r.classes,
-                    first.source.display(),
-                    first.n,
-                    first.classes
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The percentile interval of `e` times `scale`, when both ends are finite.

@@ -1,0 +1,409 @@
+//! What `runvar analyze` reads: runvar run directories, or `.npy` and `.npz` arrays saved by
+//! any framework.
+//!
+//! The rules (`runvar analyze --help` and the README say the same):
+//! - the inputs are all run directories, or all array files (`.npy`, `.npz`), not both;
+//! - a 2-D `(n, C)` array is one run; a 3-D `(N, n, C)` array, as `np.save(path,
+//!   np.stack(runs))` writes it, is N runs, N >= 2: a stack of one is refused (drop the axis or
+//!   stack more runs), and so is an empty one;
+//! - each member of an `.npz` is one run or a stack of runs, in archive order, except `labels`
+//!   (the labels when `--labels` is not given; they must agree when it is, and across
+//!   archives), `features` (the features of the archive's only logits member) and
+//!   `features_NAME` (the features of member `NAME`);
+//! - `--features` files (`.npy` or `.npz`) expand the same way, in order, to one `(n, d)`
+//!   matrix per run; features come from the archives or from `--features`, for every run or
+//!   for none;
+//! - runs are named by file and stack index in messages: `logits.npy[3]`,
+//!   `runs.npz:logits.npy[3]`.
+
+use std::path::PathBuf;
+
+use super::arrays::{is_ext, read_all, read_archive, split};
+use super::load::{check_labels, check_runs, labels_of, load_run_dir};
+use super::{invalid, AnalysisError, RunOutputs};
+use crate::store::npy;
+
+/// What `runvar analyze` was given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnalyzeInputs {
+    /// Run directories, or `.npy`/`.npz` files of logits.
+    pub inputs: Vec<PathBuf>,
+    /// A 1-D integer `.npy` of labels (`--labels`).
+    pub labels: Option<PathBuf>,
+    /// Feature files (`--features`), expanding to one matrix per run, in order.
+    pub features: Vec<PathBuf>,
+}
+
+/// Runs checked against each other and against their labels, ready for
+/// [`super::analyze_condition`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedRuns {
+    /// At least two runs of one shape.
+    pub runs: Vec<RunOutputs>,
+    /// One label per example, in `0..classes`.
+    pub labels: Vec<i64>,
+    /// Where the labels came from (for messages).
+    pub labels_source: PathBuf,
+}
+
+/// Load the runs `runvar analyze` was given, by the rules of this module.
+///
+/// # Errors
+/// [`AnalysisError`] naming the file, member or stack index at fault, or saying which input is
+/// missing (labels, a second run).
+pub fn load_inputs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
+    let dirs: Vec<&PathBuf> = a.inputs.iter().filter(|p| p.is_dir()).collect();
+    if !dirs.is_empty() {
+        if dirs.len() < a.inputs.len() {
+            return Err(invalid(
+                dirs[0],
+                "a run directory among array files; give run directories or .npy/.npz files, not both",
+            ));
+        }
+        return from_dirs(a);
+    }
+    if let Some(p) = a
+        .inputs
+        .iter()
+        .find(|p| !is_ext(p, "npy") && !is_ext(p, "npz"))
+    {
+        return Err(invalid(
+            p,
+            "neither a run directory nor a .npy or .npz file (give all run directories or all array files)",
+        ));
+    }
+    from_files(a)
+}
+
+fn too_few(runs: &[RunOutputs]) -> Result<(), AnalysisError> {
+    match runs {
+        [] => Err(AnalysisError::Inputs(
+            "no runs given; pairwise metrics need at least two".into(),
+        )),
+        [one] => Err(AnalysisError::Inputs(format!(
+            "only one run ({}); pairwise metrics need at least two: give more files or stack runs as (N, n, C)",
+            one.source.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn from_dirs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
+    if a.labels.is_some() || !a.features.is_empty() {
+        return Err(AnalysisError::Inputs(
+            "--labels and --features are for .npy/.npz inputs; a run directory holds its own \
+             labels.npy and features.npy"
+                .into(),
+        ));
+    }
+    let mut runs = Vec::new();
+    let mut labels: Option<Vec<i64>> = None;
+    for p in &a.inputs {
+        let (r, l) = load_run_dir(p)?;
+        if labels.as_ref().is_some_and(|prev| *prev != l) {
+            return Err(invalid(
+                &p.join("labels.npy"),
+                "differs from the first run's labels.npy; runs must score the same test set",
+            ));
+        }
+        labels = Some(l);
+        runs.push(r);
+    }
+    too_few(&runs)?;
+    let labels = labels.expect("at least two runs were loaded");
+    let labels_source = a.inputs[0].join("labels.npy");
+    check_runs(&runs, &labels, &labels_source)?;
+    Ok(LoadedRuns {
+        runs,
+        labels,
+        labels_source,
+    })
+}
+
+fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
+    let mut logits = Vec::new();
+    let mut paired = Vec::new();
+    let mut found = None;
+    for p in &a.inputs {
+        if is_ext(p, "npz") {
+            read_archive(p, &mut logits, &mut paired, &mut found)?;
+        } else {
+            let runs = split(npy::read(p)?, p, "logits")?;
+            paired.extend(runs.iter().map(|_| None));
+            logits.extend(runs);
+        }
+    }
+    let mut runs: Vec<RunOutputs> = logits
+        .into_iter()
+        .map(|m| RunOutputs {
+            source: m.source,
+            logits: m.values,
+            n: m.n,
+            classes: m.cols,
+            features: None,
+        })
+        .collect();
+    too_few(&runs)?;
+    let features = if a.features.is_empty() {
+        paired
+    } else {
+        if paired.iter().any(Option::is_some) {
+            return Err(AnalysisError::Inputs(
+                "features both inside the .npz and in --features; give them once".into(),
+            ));
+        }
+        let f = read_all(&a.features, "features")?;
+        if f.len() != runs.len() {
+            return Err(AnalysisError::Inputs(format!(
+                "{} feature matrices from --features for {} runs; give one (n, d) per run, or \
+                 stacks of them, in the same order as the logits",
+                f.len(),
+                runs.len()
+            )));
+        }
+        f.into_iter().map(Some).collect()
+    };
+    let with = features.iter().filter(|f| f.is_some()).count();
+    if with != 0 && with != runs.len() {
+        let without = features
+            .iter()
+            .position(Option::is_none)
+            .expect("some run has none");
+        return Err(AnalysisError::Inputs(format!(
+            "features for {with} of {} runs (none for {}); give features for every run or for none",
+            runs.len(),
+            runs[without].source.display()
+        )));
+    }
+    for (run, f) in runs.iter_mut().zip(features) {
+        if let Some(f) = f {
+            if f.n != run.n {
+                return Err(invalid(
+                    &f.source,
+                    format!("{} rows but {} has {}", f.n, run.source.display(), run.n),
+                ));
+            }
+            run.features = Some((f.values, f.cols));
+        }
+    }
+    let (labels, labels_source) = match (&a.labels, found) {
+        (Some(p), inner) => {
+            let labels = labels_of(npy::read(p)?, p)?;
+            if let Some((other, source)) = inner {
+                if other != labels {
+                    return Err(invalid(
+                        &source,
+                        format!("differs from --labels {}", p.display()),
+                    ));
+                }
+            }
+            (labels, p.clone())
+        }
+        (None, Some(inner)) => inner,
+        (None, None) => {
+            return Err(AnalysisError::Inputs(
+                "no labels: give --labels FILE (a 1-D integer .npy), or save them in the .npz \
+                 as `labels`"
+                    .into(),
+            ))
+        }
+    };
+    check_labels(&labels, runs[0].classes, &labels_source)?;
+    check_runs(&runs, &labels, &labels_source)?;
+    Ok(LoadedRuns {
+        runs,
+        labels,
+        labels_source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::npy::{encode_f32, encode_i64};
+
+    fn fixture(name: &str) -> PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/npy")
+            .join(name)
+    }
+
+    fn err(r: Result<impl std::fmt::Debug, AnalysisError>) -> String {
+        r.unwrap_err().to_string()
+    }
+
+    fn files(
+        inputs: Vec<PathBuf>,
+        labels: Option<PathBuf>,
+        features: Vec<PathBuf>,
+    ) -> AnalyzeInputs {
+        AnalyzeInputs {
+            inputs,
+            labels,
+            features,
+        }
+    }
+
+    #[test]
+    fn a_stack_loads_like_separate_files() {
+        let stacked = load_inputs(&files(
+            vec![fixture("abc_stack.npy")],
+            Some(fixture("abc_labels_i4_be.npy")),
+            vec![],
+        ))
+        .unwrap();
+        let separate = load_inputs(&files(
+            vec![
+                fixture("a_f2.npy"),
+                fixture("b_f8_be.npy"),
+                fixture("c_fortran_f4_be.npy"),
+            ],
+            Some(fixture("abc_labels_i4_be.npy")),
+            vec![],
+        ))
+        .unwrap();
+        assert_eq!(stacked.runs.len(), 3);
+        assert_eq!(stacked.labels, [0, 1, 2, 0]);
+        for (s, f) in stacked.runs.iter().zip(&separate.runs) {
+            assert_eq!((&s.logits, s.n, s.classes), (&f.logits, f.n, f.classes));
+        }
+        assert!(stacked.runs[1].source.ends_with("abc_stack.npy[1]"));
+        let msg = err(load_inputs(&files(
+            vec![fixture("abc_stack_1.npy"), fixture("abc_stack.npy")],
+            Some(fixture("abc_labels_i4_be.npy")),
+            vec![],
+        )));
+        assert!(msg.contains("abc_stack_1.npy: a stack of one run"), "{msg}");
+    }
+
+    #[test]
+    fn npz_labels_and_features_rules() {
+        // logits (3, 8, 3), features (3, 8, 4), labels: `features` pairs with `logits`.
+        let one = load_inputs(&files(vec![fixture("runs_features.npz")], None, vec![])).unwrap();
+        assert_eq!(one.runs.len(), 3);
+        assert!(one
+            .runs
+            .iter()
+            .all(|r| r.features.as_ref().is_some_and(|f| f.1 == 4)));
+        assert!(one.labels_source.ends_with("runs_features.npz:labels.npy"));
+        assert!(one.runs[2]
+            .source
+            .ends_with("runs_features.npz:logits.npy[2]"));
+        // a = run 0, b = runs 1..3 (a stack), features_a, features_b: the same runs.
+        let named = load_inputs(&files(vec![fixture("named_features.npz")], None, vec![])).unwrap();
+        assert_eq!(named.runs.len(), 3);
+        for (x, y) in one.runs.iter().zip(&named.runs) {
+            assert_eq!((&x.logits, &x.features), (&y.logits, &y.features));
+        }
+        assert_eq!(one.labels, named.labels);
+        assert!(named.runs[1]
+            .source
+            .ends_with("named_features.npz:b.npy[0]"));
+        let msg = err(load_inputs(&files(
+            vec![fixture("ambiguous_features.npz")],
+            None,
+            vec![],
+        )));
+        assert!(
+            msg.contains("ambiguous_features.npz:features.npy: `features` belongs to the archive's only logits member, but it has 2"),
+            "{msg}"
+        );
+        // Features inside and in --features: refused; labels inside and --labels must agree.
+        let msg = err(load_inputs(&files(
+            vec![fixture("runs_features.npz")],
+            None,
+            vec![fixture("runs_features.npz")],
+        )));
+        assert!(msg.contains("give them once"), "{msg}");
+        let msg = err(load_inputs(&files(
+            vec![fixture("runs_features.npz")],
+            Some(fixture("i8_le.npy")),
+            vec![],
+        )));
+        assert!(
+            msg.contains("runs_features.npz:labels.npy: differs from --labels"),
+            "{msg}"
+        );
+        // Labels in one archive, none given otherwise: the archive's labels serve all runs.
+        let mixed = load_inputs(&files(
+            vec![fixture("abc_stack.npy"), fixture("abc_savez.npz")],
+            None,
+            vec![],
+        ))
+        .unwrap();
+        assert_eq!(mixed.runs.len(), 6);
+        assert!(mixed.runs[3].source.ends_with("abc_savez.npz:a.npy"));
+    }
+
+    #[test]
+    fn inputs_that_do_not_fit_together() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let write = |name: &str, bytes: Vec<u8>| {
+            std::fs::write(d.join(name), bytes).unwrap();
+            d.join(name)
+        };
+        let a = write("a.npy", encode_f32(&[4, 3], &[0.0; 12]));
+        let b = write("b.npy", encode_f32(&[4, 3], &[1.0; 12]));
+        let fa = write("fa.npy", encode_f32(&[4, 2], &[0.5; 8]));
+        let y = write("y.npy", encode_i64(&[4], &[0, 1, 2, 0]));
+        let msg = err(load_inputs(&files(
+            vec![a.clone()],
+            Some(y.clone()),
+            vec![],
+        )));
+        assert!(
+            msg.contains("only one run") && msg.contains("a.npy"),
+            "{msg}"
+        );
+        let msg = err(load_inputs(&files(
+            vec![a.clone(), b.clone()],
+            None,
+            vec![],
+        )));
+        assert!(msg.contains("no labels: give --labels"), "{msg}");
+        let msg = err(load_inputs(&files(
+            vec![a.clone(), b.clone()],
+            Some(y.clone()),
+            vec![fa.clone()],
+        )));
+        assert!(
+            msg.contains("1 feature matrices from --features for 2 runs"),
+            "{msg}"
+        );
+        let msg = err(load_inputs(&files(
+            vec![a.clone(), d.to_path_buf()],
+            Some(y.clone()),
+            vec![],
+        )));
+        assert!(msg.contains("not both"), "{msg}");
+        let txt = write("a.txt", vec![]);
+        let msg = err(load_inputs(&files(
+            vec![a.clone(), txt],
+            Some(y.clone()),
+            vec![],
+        )));
+        assert!(
+            msg.contains("a.txt: neither a run directory nor a .npy or .npz file"),
+            "{msg}"
+        );
+        let msg = err(load_inputs(&files(
+            vec![d.to_path_buf()],
+            Some(y.clone()),
+            vec![],
+        )));
+        assert!(
+            msg.contains("--labels and --features are for .npy/.npz inputs"),
+            "{msg}"
+        );
+        let c = write("c.npy", encode_f32(&[8, 3], &[0.0; 24]));
+        let msg = err(load_inputs(&files(
+            vec![fixture("runs_features.npz"), c],
+            None,
+            vec![],
+        )));
+        assert!(msg.contains("features for 3 of 4 runs"), "{msg}");
+        let both = load_inputs(&files(vec![a, b], Some(y), vec![fa.clone(), fa])).unwrap();
+        assert!(both.runs.iter().all(|r| r.features.is_some()));
+    }
+}
