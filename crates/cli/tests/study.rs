@@ -101,6 +101,31 @@ fn control_row_is_exact_and_reports_are_written() {
     // Each condition's runs are stored under runs/<condition>/<replica>.
     assert!(dir.join("runs/dropout/0002/DONE").is_file());
 
+    // The pairwise matrices, N x N per condition and metric, in the report's units.
+    let read = |cond: &str, metric: &str| {
+        let a = runvar_core::store::npy::read(&dir.join(format!("pairwise/{cond}/{metric}.npy")))
+            .unwrap();
+        assert_eq!(a.shape, [3, 3], "{cond}/{metric}");
+        match a.data {
+            runvar_core::store::npy::NpyData::F64(v) => v,
+            other => panic!("{cond}/{metric}: float64 expected, found {other:?}"),
+        }
+    };
+    let dis = read("init", "disagreement");
+    assert_eq!((dis[1], dis[3]), (dis[3], dis[1]), "symmetric");
+    assert_eq!(
+        [dis[0], dis[4], dis[8]],
+        [0.0; 3],
+        "a run agrees with itself"
+    );
+    let mean = (dis[1] + dis[2] + dis[5]) / 3.0;
+    assert!((mean - init["disagreement"].as_f64().unwrap()).abs() < 1e-12);
+    assert_eq!(read("control", "disagreement"), vec![0.0; 9]);
+    assert_eq!(read("control", "correlation"), vec![1.0; 9]);
+    for metric in ["spearman", "ensemble_gain", "ensemble_gain_ce", "cka"] {
+        read("all", metric);
+    }
+
     // runs.csv: a header and one line per run, agreeing with each run's record.json.
     let csv = fs::read_to_string(dir.join("runs.csv")).unwrap();
     let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();

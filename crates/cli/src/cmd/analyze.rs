@@ -26,7 +26,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         analysis::analyze_condition(&a.name, Vec::new(), &runs, &labels, &boot, CKA_ESTIMATOR)?;
     let mut stdout = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut stdout, &row)?;
+        serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&row))?;
         writeln!(stdout)?;
         return Ok(Outcome::Done);
     }

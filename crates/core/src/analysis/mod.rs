@@ -12,7 +12,7 @@ use crate::metrics::{
     condition_metrics, pairwise_linear_cka_both, Features, HsicEstimator, Logits, MetricsError,
     PairMatrix,
 };
-use crate::report::{ConditionReport, Interval};
+use crate::report::{ConditionReport, Interval, PairTable};
 use crate::stats::{
     bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, population_sd, sd_ratio, Bootstrap,
 };
@@ -102,7 +102,7 @@ pub fn analyze_condition(
     let (spearman, spearman_ci) = pair_stat(&m.spearman, boot, 1.0);
     let (ensemble_gain, ensemble_gain_ci) = pair_stat(&m.ensemble.accuracy, boot, 100.0);
     let (ensemble_gain_ce, ensemble_gain_ce_ci) = pair_stat(&m.ensemble.cross_entropy, boot, 1.0);
-    let (cka_mean, cka_ci, cka_other) = match runs
+    let (cka_mean, cka_ci, cka_other, cka_table) = match runs
         .iter()
         .map(|r| r.features.as_ref())
         .collect::<Option<Vec<_>>>()
@@ -128,9 +128,10 @@ pub fn analyze_condition(
                 mean.is_finite().then_some(mean),
                 ci,
                 other.is_finite().then_some(other),
+                Some(pm),
             )
         }
-        None => (None, None, None),
+        None => (None, None, None, None),
     };
     Ok(ConditionReport {
         name: name.to_string(),
@@ -161,6 +162,21 @@ pub fn analyze_condition(
         same_predictions_as_control: None,
         accuracies: acc,
         pairwise_disagreement: m.disagreement.pairs().map(|(_, _, v)| 100.0 * v).collect(),
+        pair_tables: [
+            ("disagreement", &m.disagreement, 100.0, 0.0),
+            ("correlation", &m.pearson, 1.0, 1.0),
+            ("spearman", &m.spearman, 1.0, 1.0),
+            ("ensemble_gain", &m.ensemble.accuracy, 100.0, 0.0),
+            ("ensemble_gain_ce", &m.ensemble.cross_entropy, 1.0, 0.0),
+        ]
+        .into_iter()
+        .chain(cka_table.as_ref().map(|t| ("cka", t, 1.0, 1.0)))
+        .map(|(metric, t, scale, diagonal)| PairTable {
+            metric,
+            upper: t.pairs().map(|(_, _, v)| scale * v).collect(),
+            diagonal,
+        })
+        .collect(),
     })
 }
 

@@ -100,6 +100,42 @@ pub struct ConditionReport {
     /// Per-pair disagreement, percent (for the distribution plot; not written to JSON).
     #[serde(skip)]
     pub pairwise_disagreement: Vec<f64>,
+    /// Every pairwise metric's values per pair, for `pairwise/<condition>/<metric>.npy` (not
+    /// written to JSON).
+    #[serde(skip)]
+    pub pair_tables: Vec<PairTable>,
+}
+
+/// One pairwise metric of a condition, pair by pair, in the units of its report column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairTable {
+    /// File stem: `disagreement`, `correlation`, `spearman`, `ensemble_gain`,
+    /// `ensemble_gain_ce` or `cka`.
+    pub metric: &'static str,
+    /// Values of the pairs `(0, 1), (0, 2), ..., (1, 2), ...` (`i < j`, row-major), as
+    /// `scipy.spatial.distance.squareform` reads them.
+    pub upper: Vec<f64>,
+    /// The value of a run with itself, for the diagonal of the square matrix (0 for
+    /// disagreement and gains, 1 for correlations and CKA).
+    pub diagonal: f64,
+}
+
+impl PairTable {
+    /// The full symmetric `runs x runs` matrix, row-major.
+    pub fn square(&self, runs: usize) -> Vec<f64> {
+        let mut out = vec![self.diagonal; runs * runs];
+        let mut values = self.upper.iter();
+        for i in 0..runs {
+            for j in i + 1..runs {
+                let v = *values
+                    .next()
+                    .expect("upper has runs * (runs - 1) / 2 values");
+                out[i * runs + j] = v;
+                out[j * runs + i] = v;
+            }
+        }
+        out
+    }
 }
 
 /// A whole study's report.

@@ -45,6 +45,7 @@ fn condition(name: &str, n: usize) -> ConditionReport {
         same_predictions_as_control: None,
         accuracies: wiggle(n, 91.2345, 0.26, 0.0),
         pairwise_disagreement: wiggle(n * (n - 1) / 2, 10.7, 0.6, 1.0),
+        pair_tables: Vec::new(),
     }
 }
 
@@ -122,6 +123,20 @@ fn row<'a>(text: &'a str, name: &str) -> &'a str {
                 .is_some_and(|rest| rest.starts_with(' '))
         })
         .unwrap_or_else(|| panic!("no row for {name} in\n{text}"))
+}
+
+#[test]
+fn pair_tables_unfold_to_symmetric_matrices() {
+    let t = super::PairTable {
+        metric: "disagreement",
+        upper: vec![1.0, 2.0, 3.0],
+        diagonal: 0.0,
+    };
+    // Pairs (0,1) = 1, (0,2) = 2, (1,2) = 3, as scipy's squareform unfolds them.
+    assert_eq!(
+        t.square(3),
+        vec![0.0, 1.0, 2.0, 1.0, 0.0, 3.0, 2.0, 3.0, 0.0]
+    );
 }
 
 #[test]

@@ -205,7 +205,8 @@ mod tests {
         let dest = root.path().join("r1");
         {
             let w = RunDirWriter::create(&dest).unwrap();
-            w.write_json("spec.json", &serde_json::json!({"a": 1})).unwrap();
+            w.write_json("spec.json", &serde_json::json!({"a": 1}))
+                .unwrap();
         }
         assert!(!dest.exists());
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);

@@ -401,8 +401,22 @@ fn mitigation_rows(
     Ok(rows)
 }
 
-/// Write `report.json`, `report.md`, `report.html` and `runs.csv` into `dir` (each via a
-/// temporary file and a rename).
+/// Write `bytes` to `path` through a temporary file beside it and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+/// Write `report.json`, `report.md`, `report.html` and `runs.csv` into `dir`, and each
+/// condition's pairwise matrices as `pairwise/<condition>/<metric>.npy` (float64, `N x N`,
+/// symmetric, in the units of the report's columns, the diagonal a run with itself), each via a
+/// temporary file and a rename.
 ///
 /// # Errors
 /// The I/O error, with the file in its message.
@@ -417,12 +431,16 @@ pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
         ("report.html", render_html(report)),
         ("runs.csv", report.runs_csv.clone()),
     ] {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, text)
-            .and_then(|_| std::fs::rename(&tmp, dir.join(name)))
-            .map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display()))
-            })?;
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    for c in &report.conditions {
+        let folder = dir.join("pairwise").join(&c.name);
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", folder.display())))?;
+        for t in &c.pair_tables {
+            let npy = crate::store::npy::encode_f64(&[c.n, c.n], &t.square(c.n));
+            write_atomic(&folder.join(format!("{}.npy", t.metric)), &npy)?;
+        }
     }
     Ok(())
 }

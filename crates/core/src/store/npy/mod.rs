@@ -16,7 +16,7 @@ mod write;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use write::{encode_f32, encode_i64, write_f32};
+pub use write::{encode_f32, encode_f64, encode_i64, write_f32};
 
 pub(crate) const MAGIC: &[u8; 6] = b"\x93NUMPY";
 

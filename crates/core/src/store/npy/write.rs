@@ -29,22 +29,47 @@ fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
     out
 }
 
+/// `.npy` bytes of `len` values of `width` bytes each, given little-endian by `bytes`.
+///
+/// # Panics
+/// If `len` is not the product of `shape` (a programming error).
+fn encode<const W: usize>(
+    descr: &str,
+    shape: &[usize],
+    len: usize,
+    bytes: impl Iterator<Item = [u8; W]>,
+) -> Vec<u8> {
+    assert_eq!(shape.iter().product::<usize>(), len, "shape/data mismatch");
+    let mut out = header(descr, shape);
+    out.reserve(len * W);
+    bytes.for_each(|b| out.extend_from_slice(&b));
+    out
+}
+
 /// Encode an f32 array as `.npy` bytes.
 ///
 /// # Panics
 /// If `data.len()` is not the product of `shape` (a programming error).
 pub fn encode_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
-    assert_eq!(
-        shape.iter().product::<usize>(),
+    encode(
+        "<f4",
+        shape,
         data.len(),
-        "shape/data mismatch"
-    );
-    let mut out = header("<f4", shape);
-    out.reserve(data.len() * 4);
-    for x in data {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out
+        data.iter().map(|x| x.to_le_bytes()),
+    )
+}
+
+/// Encode an f64 array as `.npy` bytes.
+///
+/// # Panics
+/// If `data.len()` is not the product of `shape` (a programming error).
+pub fn encode_f64(shape: &[usize], data: &[f64]) -> Vec<u8> {
+    encode(
+        "<f8",
+        shape,
+        data.len(),
+        data.iter().map(|x| x.to_le_bytes()),
+    )
 }
 
 /// Encode an i64 array as `.npy` bytes.
@@ -52,17 +77,12 @@ pub fn encode_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
 /// # Panics
 /// If `data.len()` is not the product of `shape` (a programming error).
 pub fn encode_i64(shape: &[usize], data: &[i64]) -> Vec<u8> {
-    assert_eq!(
-        shape.iter().product::<usize>(),
+    encode(
+        "<i8",
+        shape,
         data.len(),
-        "shape/data mismatch"
-    );
-    let mut out = header("<i8", shape);
-    out.reserve(data.len() * 8);
-    for x in data {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out
+        data.iter().map(|x| x.to_le_bytes()),
+    )
 }
 
 /// Write an f32 array to `path` (not atomically: see [`crate::store::RunDirWriter`]).
