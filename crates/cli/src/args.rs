@@ -80,6 +80,12 @@ pub enum Command {
     Speed(SpeedArgs),
     /// List the presets with what each trains.
     Presets,
+    /// Print the protocol runvar implements (docs/protocol.md): sources, metrics with their
+    /// formulas, recipes, the published numbers, and where runvar departs from the paper.
+    ///
+    /// Reports cite it by section ("protocol section 3"); it is built into the binary, so it
+    /// matches this version of runvar.
+    Protocol,
     /// Download MNIST, Fashion-MNIST and CIFAR-10 into the data folder, and see what it holds.
     ///
     /// Example: runvar data fetch mnist

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         args::Command::Instability(a) => cmd::instability::run(a),
         args::Command::Speed(a) => cmd::speed::run(a),
         args::Command::Presets => cmd::presets::run(),
+        args::Command::Protocol => cmd::protocol::run(),
         args::Command::Data(a) => cmd::data::run(a),
     };
     match result {

@@ -35,7 +35,7 @@ impl EpochPlan {
     /// The plan of epoch `epoch` (0-based) over `n` examples in batches of `batch_size`.
     ///
     /// `order` is a permutation from the shuffle stream; with `low_level` on, each minibatch's
-    /// slice of it is permuted again from the low-level stream (PROTOCOL.md section 2: the same
+    /// slice of it is permuted again from the low-level stream (docs/protocol.md section 2: the same
     /// examples, another summation order). Augmentation draws come from the augment stream, one
     /// per example id, for a crop of `augment.crop_padding` (rows only when `image_2d`).
     pub fn new(

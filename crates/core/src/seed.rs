@@ -4,7 +4,7 @@
 //! sub-index (an epoch, a parameter index). ChaCha is counter-based: any stream can be opened
 //! at any position without drawing what comes before it. So the shuffle of epoch 7 is the same
 //! whether or not epochs 0 to 6 ran in this process, and changing the augment seed cannot move
-//! a single draw of the shuffle stream, in any run order (PROTOCOL.md section 2).
+//! a single draw of the shuffle stream, in any run order (docs/protocol.md section 2).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;

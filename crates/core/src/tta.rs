@@ -1,4 +1,4 @@
-//! Test-time augmentation (PROTOCOL.md section 7): the views whose logits are averaged.
+//! Test-time augmentation (docs/protocol.md section 7): the views whose logits are averaged.
 //!
 //! A view is a crop of the test image zero-padded by 4 pixels (offsets `0..=8` on each axis,
 //! `(4, 4)` being the un-shifted image) and optionally mirrored, expressed as the same

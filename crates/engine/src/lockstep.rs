@@ -1,4 +1,4 @@
-//! Runs trained in lockstep and compared with a base run as they train (PROTOCOL.md
+//! Runs trained in lockstep and compared with a base run as they train (docs/protocol.md
 //! section 6): bit-flipped twins, no-flip twins, and independently seeded runs.
 //!
 //! Twins share the base run's seeds, so their batches are the same: each batch is assembled

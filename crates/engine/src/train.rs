@@ -646,7 +646,7 @@ impl<'a> Trainer<'a> {
         Ok(losses)
     }
 
-    /// Test logits of every replica averaged over the views of `tta` (PROTOCOL.md section 7),
+    /// Test logits of every replica averaged over the views of `tta` (docs/protocol.md section 7),
     /// the views summed in f64 in view order.
     ///
     /// # Errors

@@ -316,7 +316,10 @@ fn parameter_counts_match_the_definitions() {
         width: 1.0,
     };
     let (n, names) = count(&resnet14, cifar);
-    assert_eq!(n, 172_602, "ResNet-14 on CIFAR-10 (PROTOCOL.md section 4)");
+    assert_eq!(
+        n, 172_602,
+        "ResNet-14 on CIFAR-10 (docs/protocol.md section 4)"
+    );
     assert!(
         names.iter().all(|n| !n.contains("__")),
         "no silent renames: {names:?}"

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod data;
 pub mod instability;
 pub mod presets;
+pub mod protocol;
 pub mod report;
 pub mod speed;
 pub mod study;

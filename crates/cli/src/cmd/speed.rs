@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::args::{OnOff, SpeedArgs};
 use crate::Outcome;
 
-/// Runs in the paper's protocol (PROTOCOL.md: 700 ResNet-14 runs on CIFAR-10).
+/// Runs in the paper's protocol (docs/protocol.md: 700 ResNet-14 runs on CIFAR-10).
 const PAPER_RUNS: f64 = 700.0;
 
 /// The layout's name as `--layout` and spec files spell it.

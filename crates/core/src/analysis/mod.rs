@@ -71,7 +71,7 @@ fn pair_stat(m: &PairMatrix, boot: &Bootstrap, scale: f64) -> (f64, Option<Inter
     (mean, ci)
 }
 
-/// Every metric of one condition (PROTOCOL.md section 3), as a report row. The `acc_sd_ratio`
+/// Every metric of one condition (docs/protocol.md section 3), as a report row. The `acc_sd_ratio`
 /// and ratio fields are left empty; see [`fill_ratios`].
 ///
 /// # Errors

@@ -1,5 +1,5 @@
 //! What the distance curves say, as pure functions: the early exponential growth rate, the
-//! saturation step, and the lower bound on the condition number of training (PROTOCOL.md
+//! saturation step, and the lower bound on the condition number of training (docs/protocol.md
 //! section 6).
 //!
 //! Every function takes the recorded steps and one value per step, in recording order
@@ -182,7 +182,7 @@ pub fn saturation_step(steps: &[usize], distance: &[f64]) -> Option<usize> {
         .map(|(&t, _)| t)
 }
 
-/// Lower bound on the condition number of training (PROTOCOL.md section 6): the relative
+/// Lower bound on the condition number of training (docs/protocol.md section 6): the relative
 /// change of the final parameters over the relative size of the initial perturbation,
 ///
 /// ```text

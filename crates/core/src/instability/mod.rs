@@ -1,4 +1,4 @@
-//! Instability (PROTOCOL.md section 6): bit-flipped twins followed through training.
+//! Instability (docs/protocol.md section 6): bit-flipped twins followed through training.
 //!
 //! A base run and K twins that differ from it only by a one-ULP flip of one initial weight are
 //! trained in lockstep, with runs from independent seeds for reference. At recorded steps

@@ -1,5 +1,5 @@
 //! The instability report as a terminal table, Markdown, and a self-contained HTML page with
-//! SVG plots (PROTOCOL.md section 6).
+//! SVG plots (docs/protocol.md section 6).
 //!
 //! All three show the same numbers: one row per followed run (its final distances to the base
 //! run), then the findings (growth rate, saturation, levels, condition-number bound) and the
@@ -165,7 +165,7 @@ const HOW_TO_READ: &str = "The base run and its twins start from the same seeds.
     exponentially from the flip (a straight line on a log axis; its slope is the growth rate) \
     and saturates at the level of the independent runs: one bit at initialization ends as far \
     apart as a different seed. The condition-number bound divides the final relative distance \
-    by the relative size of the flip (PROTOCOL.md section 6).";
+    by the relative size of the flip (docs/protocol.md section 6, or `runvar protocol`).";
 
 /// Aligned columns: first two left-aligned, numbers right-aligned; `sep` between cells.
 fn aligned(rows: &[Vec<String>], widths: &[usize], sep: &str, ends: bool) -> Vec<String> {

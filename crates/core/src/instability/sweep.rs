@@ -1,5 +1,5 @@
 //! `runvar instability sweep`: for each configuration, how much of the all-sources
-//! variability a single bit flip reproduces (PROTOCOL.md sections 4 and 6: shallow models are
+//! variability a single bit flip reproduces (docs/protocol.md sections 4 and 6: shallow models are
 //! stable, deep ones are not).
 
 use std::path::Path;

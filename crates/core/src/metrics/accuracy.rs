@@ -1,4 +1,4 @@
-//! Per-run metrics: predictions, accuracy and mean cross-entropy (PROTOCOL.md section 3).
+//! Per-run metrics: predictions, accuracy and mean cross-entropy (docs/protocol.md section 3).
 
 use super::error::{MetricsError, Subject};
 use super::parallel::map_indexed;
@@ -58,7 +58,7 @@ pub fn predictions(logits: Logits<'_>) -> Result<Vec<usize>, MetricsError> {
 
 /// Accuracy: the fraction of examples whose argmax equals the label, in `[0, 1]`.
 ///
-/// `acc = (1/n) sum_e [argmax_c x[e, c] == y[e]]`. PROTOCOL.md section 3. Matches
+/// `acc = (1/n) sum_e [argmax_c x[e, c] == y[e]]`. docs/protocol.md section 3. Matches
 /// `numpy.mean(numpy.argmax(logits, axis=1) == labels)`.
 ///
 /// # Remarks
@@ -83,7 +83,7 @@ pub fn accuracy(logits: Logits<'_>, labels: &[i64]) -> Result<f64, MetricsError>
 
 /// Mean cross-entropy in nats: `(1/n) sum_e [logsumexp_c x[e, c] - x[e, y[e]]]`.
 ///
-/// PROTOCOL.md section 3. Each row's log-softmax is computed in `f64` after subtracting the
+/// docs/protocol.md section 3. Each row's log-softmax is computed in `f64` after subtracting the
 /// row maximum (numerically stable). Matches
 /// `torch.nn.functional.cross_entropy(logits.double(), labels)` and
 /// `-numpy.mean(scipy.special.log_softmax(logits.astype(float), axis=1)[range(n), labels])`.

@@ -1,5 +1,5 @@
 //! Linear centered kernel alignment (CKA) between two runs' representations (Kornblith et al.,
-//! "Similarity of Neural Network Representations Revisited", ICML 2019), PROTOCOL.md
+//! "Similarity of Neural Network Representations Revisited", ICML 2019), docs/protocol.md
 //! section 3.
 //!
 //! Everything is computed in feature space from `d x d` cross-products, never from `n x n`
@@ -36,7 +36,7 @@ pub enum HsicEstimator {
 /// Biased: `|Y_c^T X_c|_F^2 / (|X_c^T X_c|_F |Y_c^T Y_c|_F)` on column-centered features,
 /// matching `cka(gram_linear(x), gram_linear(y))` and `feature_space_linear_cka(x, y)` of the
 /// authors' code (google-research/representation_similarity). Unbiased: the module formula,
-/// matching `feature_space_linear_cka(x, y, debiased=True)`. PROTOCOL.md section 3.
+/// matching `feature_space_linear_cka(x, y, debiased=True)`. docs/protocol.md section 3.
 ///
 /// # Remarks
 /// - Invariant to orthogonal transforms and isotropic scaling of either input, and to

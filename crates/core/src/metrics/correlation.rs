@@ -1,5 +1,5 @@
 //! Pairwise correlation of two runs' raw logits: Pearson (the paper's metric) and Spearman
-//! (PROTOCOL.md section 3).
+//! (docs/protocol.md section 3).
 
 use super::error::MetricsError;
 use super::gram::{gram, Panel};
@@ -10,7 +10,7 @@ use super::view::{check_logit_runs, identical_to, Logits};
 /// Pearson correlation of two runs' logits, each flattened to `n * classes` values.
 ///
 /// `r = sum_k (a_k - mean a)(b_k - mean b) / sqrt(sum_k (a_k - mean a)^2 sum_k (b_k - mean b)^2)`,
-/// accumulated in `f64`. PROTOCOL.md section 3. Matches
+/// accumulated in `f64`. docs/protocol.md section 3. Matches
 /// `scipy.stats.pearsonr(a.ravel(), b.ravel())[0]` and `numpy.corrcoef(a.ravel(), b.ravel())[0, 1]`
 /// to about `1e-15`.
 ///
@@ -54,7 +54,7 @@ pub fn pearson(a: Logits<'_>, b: Logits<'_>) -> Result<f64, MetricsError> {
 /// Pearson correlation of their average ranks.
 ///
 /// Matches `scipy.stats.spearmanr(a.ravel(), b.ravel())[0]`: ranks from
-/// `scipy.stats.rankdata(method="average")` (see [`average_ranks`]). PROTOCOL.md section 3
+/// `scipy.stats.rankdata(method="average")` (see [`average_ranks`]). docs/protocol.md section 3
 /// notes the authors also computed it.
 ///
 /// # Remarks

@@ -1,5 +1,5 @@
 //! Pairwise disagreement: the share of test examples two runs predict differently
-//! (PROTOCOL.md section 3).
+//! (docs/protocol.md section 3).
 
 use super::accuracy::argmax;
 use super::error::MetricsError;
@@ -10,7 +10,7 @@ use super::view::{check_logit_runs, identical_to, Logits};
 
 /// Disagreement of two runs: the fraction of examples whose argmax differs, in `[0, 1]`.
 ///
-/// `dis(a, b) = (1/n) sum_e [argmax_c a[e, c] != argmax_c b[e, c]]`. PROTOCOL.md section 3
+/// `dis(a, b) = (1/n) sum_e [argmax_c a[e, c] != argmax_c b[e, c]]`. docs/protocol.md section 3
 /// (reported there in %, i.e. times 100). Matches
 /// `numpy.mean(a.argmax(1) != b.argmax(1))`. Symmetric; 0 for identical runs.
 ///
@@ -43,7 +43,7 @@ pub fn disagreement(a: Logits<'_>, b: Logits<'_>) -> Result<f64, MetricsError> {
 
 /// [`disagreement`] of every pair of runs, as a fraction in `[0, 1]`.
 ///
-/// PROTOCOL.md section 3: the reported value is [`PairMatrix::mean`] times 100. Each run's
+/// docs/protocol.md section 3: the reported value is [`PairMatrix::mean`] times 100. Each run's
 /// predictions are computed once (one byte per example when there are at most 256 classes)
 /// and pairs compare the prediction arrays; this is exact, so the table equals [`disagreement`]
 /// on every pair.

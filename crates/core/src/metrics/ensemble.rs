@@ -1,4 +1,4 @@
-//! Two-model ensemble gain in accuracy and cross-entropy (PROTOCOL.md section 3).
+//! Two-model ensemble gain in accuracy and cross-entropy (docs/protocol.md section 3).
 //!
 //! The ensemble of runs `a` and `b` has logits `(a + b) / 2`. For the pairwise version, each
 //! run is prepared once and each pair costs, per example, `C` float adds with an
@@ -26,7 +26,7 @@ pub struct EnsembleGain {
 /// Ensemble gain of two runs: the ensemble's logits are the mean `(a + b) / 2`.
 ///
 /// - `accuracy = acc(e) - (acc(a) + acc(b)) / 2`, the mean of the two differences
-///   `acc(e) - acc(a)` and `acc(e) - acc(b)` (PROTOCOL.md section 3).
+///   `acc(e) - acc(a)` and `acc(e) - acc(b)` (docs/protocol.md section 3).
 /// - `cross_entropy = (CE(a) + CE(b)) / 2 - CE(e)`: the same with the sign flipped, so that
 ///   positive means the ensemble is better in both fields.
 ///
@@ -98,7 +98,7 @@ pub struct PairwiseEnsemble {
 }
 
 impl PairwiseEnsemble {
-    /// Means over pairs (PROTOCOL.md: the mean over the `2 x pairs` differences).
+    /// Means over pairs (docs/protocol.md: the mean over the `2 x pairs` differences).
     pub fn mean(&self) -> EnsembleGain {
         EnsembleGain {
             accuracy: self.accuracy.mean(),

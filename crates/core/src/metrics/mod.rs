@@ -1,4 +1,4 @@
-//! Variability metrics over runs (PROTOCOL.md section 3).
+//! Variability metrics over runs (docs/protocol.md section 3).
 //!
 //! A run is represented by its test-set logits, a borrowed `n x C` row-major `f32` view
 //! ([`Logits`]), and optionally its penultimate features ([`Features`], `n x d`). The metrics:

@@ -1,5 +1,5 @@
 //! All metrics of one condition, the paper's five-number summary, and variability reduction
-//! (PROTOCOL.md sections 3, 5 and 7).
+//! (docs/protocol.md sections 3, 5 and 7).
 
 use super::accuracy::{per_run, RunValues};
 use super::correlation::{pairwise_pearson, pairwise_spearman};
@@ -44,7 +44,7 @@ pub fn condition_metrics(
     })
 }
 
-/// The five numbers of the paper's tables (PROTOCOL.md sections 5 and 7), in the tables' units.
+/// The five numbers of the paper's tables (docs/protocol.md sections 5 and 7), in the tables' units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FiveMetrics {
     /// Population SD of accuracy over runs, in percentage points.
@@ -76,7 +76,7 @@ impl FiveMetrics {
     }
 }
 
-/// Variability reduction (%) of a mitigation against a baseline, PROTOCOL.md section 3:
+/// Variability reduction (%) of a mitigation against a baseline, docs/protocol.md section 3:
 ///
 /// `VR = 100/5 * [(1 - sdAcc'/sdAcc) + (1 - sdCE'/sdCE) + (1 - dis'/dis)
 ///                + (1 - (1 - corr')/(1 - corr)) + (1 - gain'/gain)]`
@@ -130,7 +130,7 @@ mod tests {
         }
     }
 
-    /// PROTOCOL.md section 7: every published VR value from the published rows.
+    /// docs/protocol.md section 7: every published VR value from the published rows.
     ///
     /// Tolerance: the rows are printed to 2-3 significant digits (0.19, 0.0044, 6.1, ...), so
     /// the VR computed from them differs from the authors' VR (computed from unrounded values)

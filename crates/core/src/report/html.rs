@@ -235,7 +235,7 @@ pub fn render_html(r: &StudyReport) -> String {
 
     out.push_str(
         "<h2>How to read this</h2>\n<p>Each row summarises one condition's runs, which \
-         differ only in the seeds of the condition's sources (PROTOCOL.md section 3).</p>\n<dl>\n",
+         differ only in the seeds of the condition's sources (docs/protocol.md section 3, or <code>runvar protocol</code>).</p>\n<dl>\n",
     );
     for (column, sentence) in glossary(r, &r.cka_estimator) {
         out.push_str(&format!(

@@ -7,7 +7,7 @@ use super::table::{
 };
 use super::{ConditionReport, StudyReport};
 
-/// One sentence per metric, as PROTOCOL.md section 3 defines them: `(column, sentence)`.
+/// One sentence per metric, as docs/protocol.md section 3 defines them: `(column, sentence)`.
 /// Plain text without markup; `estimator` is the CKA estimator, already escaped for the output.
 pub(super) fn glossary(r: &StudyReport, estimator: &str) -> Vec<(&'static str, String)> {
     let ci = confidence_label(r.confidence);
@@ -215,7 +215,7 @@ pub fn render_markdown(r: &StudyReport) -> String {
     out.push_str("\n## How to read this\n\n");
     out.push_str(
         "Each row summarises one condition's runs, which differ only in the seeds of the \
-         condition's sources (PROTOCOL.md section 3):\n\n",
+         condition's sources (docs/protocol.md section 3, or `runvar protocol`):\n\n",
     );
     for (column, sentence) in glossary(r, &estimator) {
         out.push_str(&format!("- **{column}**: {sentence}\n"));

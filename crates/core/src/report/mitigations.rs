@@ -40,8 +40,9 @@ pub fn render_mitigation_table(r: &StudyReport) -> String {
     }
     let rows: Vec<Vec<String>> = r.mitigations.iter().map(|m| cells(m).to_vec()).collect();
     let mut out = String::from(
-        "\nMitigations (PROTOCOL.md section 7): each row makes one model per replica of the `all`\n\
-         condition; VR is the variability reduction against the single model.\n\n",
+        "\nMitigations: each row makes one model per replica of the `all` condition; VR is the\n\
+         variability reduction against the single model (docs/protocol.md sections 3 and 7, or\n\
+         `runvar protocol`).\n\n",
     );
     out.push_str(&text_table(&HEADERS, &rows));
     out
@@ -62,7 +63,7 @@ pub fn render_mitigation_markdown(r: &StudyReport) -> String {
     if r.mitigations.is_empty() {
         return String::new();
     }
-    let mut out = String::from("\n## Mitigations\n\nEach row makes one model per replica of the `all` condition; VR is the variability reduction against the single model (PROTOCOL.md sections 3 and 7).\n\n");
+    let mut out = String::from("\n## Mitigations\n\nEach row makes one model per replica of the `all` condition; VR is the variability reduction against the single model (docs/protocol.md sections 3 and 7, or `runvar protocol`).\n\n");
     out.push_str(&format!("| {} |\n", HEADERS.join(" | ")));
     out.push_str(&format!("|---|{}\n", "---:|".repeat(8)));
     for m in &r.mitigations {
@@ -132,7 +133,7 @@ pub(super) fn mitigation_html(r: &StudyReport) -> String {
     if r.mitigations.is_empty() {
         return String::new();
     }
-    let mut out = String::from("<h2>Mitigations</h2>\n<p>Each row makes one model per replica of the <code>all</code> condition (PROTOCOL.md section 7); VR is the variability reduction against the single model (section 3).</p>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
+    let mut out = String::from("<h2>Mitigations</h2>\n<p>Each row makes one model per replica of the <code>all</code> condition (docs/protocol.md section 7, or <code>runvar protocol</code>); VR is the variability reduction against the single model (section 3).</p>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
     for (k, h) in HEADERS.iter().enumerate() {
         let class = if k == 0 { " class=\"name\"" } else { "" };
         out.push_str(&format!("<th{class}>{}</th>", escape_html(h)));

@@ -1,7 +1,7 @@
 //! The study report: one row per condition, rendered as a terminal table, `report.json`,
 //! `report.md`, and a self-contained `report.html` with SVG plots.
 //!
-//! Units follow the paper (PROTOCOL.md section 5): accuracies, SDs of accuracy, disagreement
+//! Units follow the paper (docs/protocol.md section 5): accuracies, SDs of accuracy, disagreement
 //! and ensemble gain in percent (points); cross-entropy in nats; correlations and CKA unitless.
 
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,7 @@ pub struct Interval {
     pub hi: f64,
 }
 
-/// The metrics of one condition over its N runs (PROTOCOL.md section 3).
+/// The metrics of one condition over its N runs (docs/protocol.md section 3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConditionReport {
     /// Condition name: `control`, `init`, `init+shuffle`, `all`, `bit_flip`, ...
@@ -157,7 +157,7 @@ pub struct StudyReport {
     pub notes: Vec<String>,
     /// runvar version, thread count, CPU, libtorch version: where the runs came from.
     pub environment: String,
-    /// The mitigation table (PROTOCOL.md section 7), when the study evaluated mitigations.
+    /// The mitigation table (docs/protocol.md section 7), when the study evaluated mitigations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mitigations: Vec<MitigationRow>,
     /// `runs.csv`: one line per finished run (written beside the report, not into its JSON).
@@ -176,7 +176,7 @@ pub struct MitigationRow {
     pub inference_cost: usize,
     /// The metrics of these models over the runs (same fields as a condition row).
     pub metrics: ConditionReport,
-    /// Variability reduction against the single-model `all` row, percent (PROTOCOL.md
+    /// Variability reduction against the single-model `all` row, percent (docs/protocol.md
     /// section 3).
     pub vr: Option<f64>,
 }

@@ -1,4 +1,4 @@
-//! The terminal table: one row per condition, Table-1 style (PROTOCOL.md section 5).
+//! The terminal table: one row per condition, Table-1 style (docs/protocol.md section 5).
 //!
 //! Plain aligned columns (a header, a rule of `-`, the rows) with no colors or box drawing, so
 //! the output stays pipe-friendly. The number formatting here is shared by the Markdown and

@@ -191,7 +191,7 @@ pub enum ModelSpec {
         #[serde(default)]
         dropout_fc: f64,
     },
-    /// CIFAR ResNet of depth 6n+2 (PROTOCOL.md section 4).
+    /// CIFAR ResNet of depth 6n+2 (docs/protocol.md section 4).
     Resnet {
         /// Depth 6n+2: 8, 14, 20, ... (ResNet-14 has n = 2 blocks per stage).
         depth: usize,
@@ -253,7 +253,7 @@ pub struct TrainSpec {
     /// chunks of at most 256, which is faster there).
     pub eval_batch_size: usize,
     /// Snapshot-ensemble cycles: the epochs are split into this many cosine cycles, each with
-    /// the warm-up, and the model is kept at the end of each (PROTOCOL.md section 7). 1 = an
+    /// the warm-up, and the model is kept at the end of each (docs/protocol.md section 7). 1 = an
     /// ordinary run.
     #[serde(default = "one_cycle", skip_serializing_if = "is_one_cycle")]
     pub cycles: usize,
@@ -340,7 +340,7 @@ pub struct Seeds {
     pub low_level: u64,
 }
 
-/// The one-ULP probe (PROTOCOL.md section 2).
+/// The one-ULP probe (docs/protocol.md section 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BitFlipSpec {

@@ -1,4 +1,4 @@
-//! Bootstrap errors and percentile confidence intervals (PROTOCOL.md section 3).
+//! Bootstrap errors and percentile confidence intervals (docs/protocol.md section 3).
 //!
 //! Every function here is a pure function of its inputs and [`Bootstrap::seed`]: resamples are
 //! drawn in order from `ChaCha20Rng::seed_from_u64(seed)` with `rng.gen_range(0..len)` (rand
@@ -10,7 +10,7 @@ use rand_chacha::ChaCha20Rng;
 use super::{check_values, percentile_sorted, population_sd, sd_unchecked, Interval};
 use crate::metrics::MetricsError;
 
-/// Resamples in the paper's bootstrap (PROTOCOL.md section 3).
+/// Resamples in the paper's bootstrap (docs/protocol.md section 3).
 pub const DEFAULT_RESAMPLES: usize = 10_000;
 
 /// Bootstrap settings.
@@ -114,7 +114,7 @@ pub fn bootstrap_statistic(
     summarize(estimate, replicates, cfg, "bootstrap statistic")
 }
 
-/// Population SD of per-run values with its bootstrap error, PROTOCOL.md section 3: "resample
+/// Population SD of per-run values with its bootstrap error, docs/protocol.md section 3: "resample
 /// the N per-run values with replacement 10,000 times, take the SD of each resample, report
 /// the SD of those SDs".
 ///

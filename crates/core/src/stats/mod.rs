@@ -1,5 +1,5 @@
 //! Statistics over runs: mean, population SD, percentiles, and the bootstrap errors and
-//! confidence intervals of PROTOCOL.md section 3: per-run values and SD ratios
+//! confidence intervals of docs/protocol.md section 3: per-run values and SD ratios
 //! ([`bootstrap`]), means of pairwise metrics over resampled runs ([`pairwise`]).
 //!
 //! Errors are [`MetricsError`], shared with [`crate::metrics`].
@@ -48,7 +48,7 @@ pub fn mean(values: &[f64]) -> Result<f64, MetricsError> {
 
 /// Population standard deviation (ddof 0): `sqrt(sum((x - mean)^2) / N)`.
 ///
-/// PROTOCOL.md section 3 (accuracy SD and cross-entropy SD over runs). Matches
+/// docs/protocol.md section 3 (accuracy SD and cross-entropy SD over runs). Matches
 /// `numpy.std(values)` (whose default is `ddof=0`).
 ///
 /// # Remarks

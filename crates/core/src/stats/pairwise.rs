@@ -1,4 +1,4 @@
-//! Bootstrap over runs of a pairwise metric (PROTOCOL.md section 3): the runs, not the pairs,
+//! Bootstrap over runs of a pairwise metric (docs/protocol.md section 3): the runs, not the pairs,
 //! are the independent units.
 
 use rand::{Rng, SeedableRng};

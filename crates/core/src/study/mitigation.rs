@@ -1,4 +1,4 @@
-//! Mitigations (PROTOCOL.md section 7): snapshot ensembles and test-time augmentation, and the
+//! Mitigations (docs/protocol.md section 7): snapshot ensembles and test-time augmentation, and the
 //! variability-reduction table computed from a study's runs.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Studies: the paper's protocol (PROTOCOL.md section 2) as N replicas per condition.
+//! Studies: the paper's protocol (docs/protocol.md section 2) as N replicas per condition.
 //!
 //! A condition names the sources it varies (`init`, `init+shuffle`, `all`, `control`,
 //! `bit_flip`). Replica i of a condition uses seed i for each varied source and the study's

@@ -303,7 +303,7 @@ fn five(r: &ConditionReport) -> FiveMetrics {
     }
 }
 
-/// The mitigation table (PROTOCOL.md section 7) from the `all` runs (single model and TTA) and
+/// The mitigation table (docs/protocol.md section 7) from the `all` runs (single model and TTA) and
 /// the `snapshot` runs (snapshot ensembles, alone and with TTA, and their last snapshot).
 fn mitigation_rows(
     dir: &Path,

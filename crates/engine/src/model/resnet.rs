@@ -1,4 +1,4 @@
-//! The CIFAR ResNet family of depth 6n+2 (He et al. 2016, section 4.2), as PROTOCOL.md
+//! The CIFAR ResNet family of depth 6n+2 (He et al. 2016, section 4.2), as docs/protocol.md
 //! section 4 specifies it: parameter-free subsampling shortcuts with a BatchNorm and zero
 //! channel padding, zero-initialized second BN of each block, Kaiming normal (fan_out) convs.
 
