@@ -33,7 +33,7 @@ pub enum Command {
     /// Run the whole protocol: N replicas per condition, then the metrics and the report.
     ///
     /// With no arguments: the default task (preset mnist1d-mlp, generated data, no download),
-    /// every condition (control, each source alone, init+shuffle, all, bit flip), 24 replicas
+    /// every condition (control, each source alone, init+shuffle, all, bit flip), 16 replicas
     /// each, into runs/study-mnist1d-mlp. Interrupt it and run the same command again: finished
     /// runs are kept and only the rest is trained. A changed spec on an existing directory is
     /// refused.
@@ -294,7 +294,7 @@ pub struct StudyArgs {
     /// A study file (TOML): replicas, conditions, fixed_seed, bootstrap, and a [run] table.
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
-    /// Replicas per condition (default 24).
+    /// Replicas per condition (default 16).
     #[arg(long, value_name = "N")]
     pub replicas: Option<usize>,
     /// Conditions, comma-separated: control, init, shuffle, augment, dropout, low_level,

@@ -59,17 +59,17 @@ pub fn sweep_configs() -> Vec<SweepConfig> {
         },
         SweepConfig {
             name: "mlp-3x128-lr0.02",
-            about: "default task, learning rate 0.02 (x0.2)",
+            about: "default task at learning rate 0.02",
             run: with(&mlp, &|r| r.train.lr = 0.02),
         },
         SweepConfig {
             name: "mlp-3x128-lr0.3",
-            about: "default task, learning rate 0.3 (x3)",
+            about: "default task at learning rate 0.3",
             run: with(&mlp, &|r| r.train.lr = 0.3),
         },
         SweepConfig {
             name: "mlp-3x128-batch400",
-            about: "default task, batch 400 (x4)",
+            about: "default task at batch 400 (x4)",
             run: with(&mlp, &|r| r.train.batch_size = 400),
         },
         SweepConfig {

@@ -75,14 +75,14 @@ fn notes(
         if r.name == "all" || r.name == "control" {
             continue;
         }
-        for (what, ratio, ci) in [
-            ("accuracy SD", r.acc_sd_ratio_to_all, r.acc_sd_ratio_ci),
-            (
-                "disagreement",
-                r.disagreement_ratio_to_all,
-                r.disagreement_ratio_ci,
-            ),
-        ] {
+        // The bit flip's disagreement ratio has a sentence of its own below.
+        let dis = (r.name != "bit_flip").then_some((
+            "disagreement",
+            r.disagreement_ratio_to_all,
+            r.disagreement_ratio_ci,
+        ));
+        let sd = Some(("accuracy SD", r.acc_sd_ratio_to_all, r.acc_sd_ratio_ci));
+        for (what, ratio, ci) in sd.into_iter().chain(dis) {
             if let (Some(ratio), Some(ci)) = (ratio, ci) {
                 if ci.hi < 1.0 || ci.lo > 1.0 {
                     notes.push(format!(
