@@ -55,12 +55,7 @@ impl Footprint {
 /// [`EngineError::Spec`] when the model does not fit the data.
 pub fn footprint(spec: &RunSpec) -> Result<Footprint, EngineError> {
     let g = spec.data.dataset.geometry();
-    let shape = Shape {
-        channels: g.channels,
-        height: g.height,
-        width: g.width,
-        classes: g.classes,
-    };
+    let shape = Shape::from(g);
     let vs = VarStore::new(tch::Device::Cpu);
     let mut init = [Init::new(runvar_core::seed::stream(
         0,

@@ -267,13 +267,7 @@ fn initial_parameters_of_every_preset_are_pinned() {
         .iter()
         .map(|&name| {
             let spec = RunSpec::from_preset(name).unwrap();
-            let g = spec.data.dataset.geometry();
-            let shape = Shape {
-                channels: g.channels,
-                height: g.height,
-                width: g.width,
-                classes: g.classes,
-            };
+            let shape = Shape::from(spec.data.dataset.geometry());
             let vs = VarStore::new(tch::Device::Cpu);
             let mut init = [Init::new(runvar_core::seed::stream(
                 0,

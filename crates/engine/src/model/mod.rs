@@ -57,6 +57,18 @@ pub struct Shape {
     pub classes: usize,
 }
 
+impl From<runvar_core::spec::DataGeometry> for Shape {
+    /// The input shape and classes of a dataset (what a model of it is built for).
+    fn from(g: runvar_core::spec::DataGeometry) -> Shape {
+        Shape {
+            channels: g.channels,
+            height: g.height,
+            width: g.width,
+            classes: g.classes,
+        }
+    }
+}
+
 /// Build the network of `spec` under `p`: one replica per init stream of `inits`, each drawing
 /// its initial values from its own stream (a pack when there is more than one); convolutions
 /// run channels-last when `channels_last` is true (see [`runvar_core::spec::Layout`]).
