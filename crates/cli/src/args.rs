@@ -56,7 +56,8 @@ pub enum Command {
     /// runvar analyze stacked.npy --labels labels.npy; runvar analyze runs.npz (saved with
     /// np.savez("runs.npz", logits=np.stack(runs), labels=y)).
     Analyze(AnalyzeArgs),
-    /// Rebuild a study's report (report.json, report.md, report.html) from its stored runs.
+    /// Rebuild a study's report (report.json, report.md, report.html, runs.csv, pairwise/) from
+    /// its stored runs.
     Report(ReportArgs),
     /// Follow bit-flipped twins of a run through training and measure how fast they diverge.
     ///

@@ -85,7 +85,7 @@ pub(super) fn file(
                     std::fs::rename(&part, &dest).map_err(|source| FetchError::Local {
                         path: dest.clone(),
                         action: "rename the verified download into place",
-                        source,
+                        cause: source,
                     })?;
                     on(Event::Done { file: name, how });
                     return Ok(how);
@@ -94,7 +94,7 @@ pub(super) fn file(
                     return Err(FetchError::Local {
                         path,
                         action: "read back",
-                        source,
+                        cause: source,
                     })
                 }
                 Err(mismatch) => {
@@ -196,7 +196,7 @@ fn transfer(
         Failed::Local(FetchError::Local {
             path: part.to_path_buf(),
             action,
-            source,
+            cause: source,
         })
     };
     let mut out = if append {
@@ -267,7 +267,7 @@ fn remove(path: &Path) -> Result<(), FetchError> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(FetchError::Local {
             path: PathBuf::from(path),
             action: "remove",
-            source: e,
+            cause: e,
         }),
         _ => Ok(()),
     }

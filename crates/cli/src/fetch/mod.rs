@@ -78,26 +78,24 @@ pub enum Event<'a> {
 pub enum FetchError {
     /// The data folder (or a folder inside it) cannot be created.
     #[error(
-        "{path}: cannot create the data folder ({source}); pass --data-dir DIR with a \
+        "{path}: cannot create the data folder ({cause}); pass --data-dir DIR with a \
          writable folder"
     )]
     CreateDir {
         /// The folder.
         path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why (in the message, not a separate source: the CLI prints sources again).
+        cause: std::io::Error,
     },
     /// A file in the data folder cannot be written, read, renamed or removed.
-    #[error("{path}: cannot {action} ({source}); pass --data-dir DIR with a writable folder")]
+    #[error("{path}: cannot {action} ({cause}); pass --data-dir DIR with a writable folder")]
     Local {
         /// The file.
         path: PathBuf,
         /// "write", "rename into place", ...
         action: &'static str,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why (in the message, not a separate source: the CLI prints sources again).
+        cause: std::io::Error,
     },
     /// No mirror gave a verified copy.
     #[error("{path}: download failed from every mirror: {failures}; {advice}")]
@@ -182,7 +180,7 @@ impl Fetcher {
         let dir = data_dir.join(remote.folder);
         std::fs::create_dir_all(&dir).map_err(|source| FetchError::CreateDir {
             path: dir.clone(),
-            source,
+            cause: source,
         })?;
         match remote.unpack {
             Unpack::Keep => {
@@ -215,7 +213,7 @@ impl Fetcher {
                 std::fs::remove_file(&path).map_err(|source| FetchError::Local {
                     path,
                     action: "remove the unpacked archive",
-                    source,
+                    cause: source,
                 })?;
                 Ok(target)
             }

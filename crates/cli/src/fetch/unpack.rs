@@ -30,7 +30,7 @@ pub(super) fn tar_gz(
     let local = |path: &Path, action, source| FetchError::Local {
         path: path.to_path_buf(),
         action,
-        source,
+        cause: source,
     };
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)
@@ -77,7 +77,7 @@ fn extract(archive: &Path, into: &Path) -> Result<(), FetchError> {
     let file = File::open(archive).map_err(|source| FetchError::Local {
         path: archive.to_path_buf(),
         action: "read",
-        source,
+        cause: source,
     })?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
     let corrupt = |e: std::io::Error| {
@@ -118,7 +118,7 @@ fn extract(archive: &Path, into: &Path) -> Result<(), FetchError> {
         written.map_err(|source| FetchError::Local {
             path: out,
             action: "write",
-            source,
+            cause: source,
         })?;
     }
     Ok(())
