@@ -24,7 +24,13 @@ pub const REQUIRE_ENV: &str = "RUNVAR_REQUIRE_TEST_DATA";
 /// When the folder is missing and [`REQUIRE_ENV`] is `1`, or when [`TEST_DATA_ENV`] names
 /// something that is not a folder (a typo should not pass as a skip).
 pub fn real_data(test: &str) -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    // crates/<crate> -> the repository -> the folder beside it.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let beside = manifest
+        .ancestors()
+        .nth(3)
+        .unwrap_or(manifest)
+        .join("shared/data");
     let named = std::env::var_os(TEST_DATA_ENV).map(PathBuf::from);
     if let Some(dir) = &named {
         assert!(
