@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 use runvar_core::seed::{stream, Source};
-use runvar_core::spec::BitFlipSpec;
+use runvar_core::spec::{BitFlipSpec, RunSpec};
 use runvar_core::store::BitFlipRecord;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Reduction, Tensor};
@@ -140,6 +140,43 @@ pub fn apply(
         candidates: if live.is_empty() { numel } else { live.len() },
         elements: numel,
     })
+}
+
+/// Apply the bit flip of every replica `specs[k]` that has one (in a pack of `specs.len()`),
+/// probing the gradients of the flipped tensors once for all of them; `None` for replicas
+/// without a flip.
+///
+/// # Errors
+/// As [`probe_gradients`] and [`apply`].
+pub fn apply_all(
+    specs: &[RunSpec],
+    net: &dyn Network,
+    vs: &VarStore,
+    data: &Prepared,
+    device: Device,
+) -> Result<Vec<Option<BitFlipRecord>>, EngineError> {
+    let mut flipped: Vec<&str> = specs
+        .iter()
+        .filter_map(|s| s.bit_flip.as_ref())
+        .map(|f| f.param.as_deref().unwrap_or(net.first_weight()))
+        .collect();
+    flipped.sort_unstable();
+    flipped.dedup();
+    if flipped.is_empty() {
+        return Ok(vec![None; specs.len()]);
+    }
+    let probe = probe_gradients(net, vs, &flipped, data, device)?;
+    let of = specs.len();
+    specs
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            s.bit_flip
+                .as_ref()
+                .map(|flip| apply(vs, flip, net.first_weight(), &probe, Replica { index, of }))
+                .transpose()
+        })
+        .collect()
 }
 
 /// Row-major indices of the non-zero elements of `grad`, ascending.

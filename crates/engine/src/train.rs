@@ -182,35 +182,7 @@ impl<'a> Trainer<'a> {
             .collect();
         let channels_last = spec.train.layout.channels_last(device == tch::Device::Cpu);
         let net = model::build(&spec.model, &vs.root(), shape, &mut inits, channels_last)?;
-        let of = specs.len();
-        let mut flipped: Vec<&str> = specs
-            .iter()
-            .filter_map(|s| s.bit_flip.as_ref())
-            .map(|f| f.param.as_deref().unwrap_or(net.first_weight()))
-            .collect();
-        flipped.sort_unstable();
-        flipped.dedup();
-        let probe = if flipped.is_empty() {
-            Default::default()
-        } else {
-            crate::bitflip::probe_gradients(net.as_ref(), &vs, &flipped, data, device)?
-        };
-        let bit_flips = specs
-            .iter()
-            .enumerate()
-            .map(|(index, s)| match &s.bit_flip {
-                Some(flip) => crate::bitflip::apply(
-                    &vs,
-                    flip,
-                    net.first_weight(),
-                    &probe,
-                    Replica { index, of },
-                )
-                .map(Some),
-                None => Ok(None),
-            })
-            .collect::<Result<_, _>>()?;
-        drop(probe);
+        let bit_flips = crate::bitflip::apply_all(&specs, net.as_ref(), &vs, data, device)?;
         let mut trainer = Trainer {
             environment: device::environment(device, threads),
             specs,

@@ -20,9 +20,7 @@ use crate::Outcome;
 const DEFAULT_PRESET: &str = "mnist1d-resnet8";
 
 fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|_| std::fs::rename(&tmp, path))
+    runvar_core::store::write_atomic(path, text.as_bytes())
         .with_context(|| format!("{}: cannot write", path.display()))
 }
 
@@ -276,14 +274,14 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         rows.push(sweep_row(c, &study, &dir)?);
     }
     let table = render_sweep_table(&rows);
+    let doc = serde_json::json!({ "configurations": rows });
     write_atomic(
         &out.join("sweep.json"),
-        &runvar_core::store::to_versioned_json(&serde_json::json!({ "configurations": rows })),
+        &runvar_core::store::to_versioned_json(&doc),
     )?;
     write_atomic(&out.join("sweep.txt"), &table)?;
     let mut stdout = std::io::stdout().lock();
     if a.json {
-        let doc = serde_json::json!({ "configurations": rows });
         serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&doc))?;
         writeln!(stdout)?;
     } else {

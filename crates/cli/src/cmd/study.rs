@@ -190,9 +190,8 @@ fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
         );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let tmp = dir.join(".study.json.tmp");
-    std::fs::write(&tmp, runvar_core::store::to_versioned_json(study))
-        .and_then(|_| std::fs::rename(&tmp, dir.join("study.json")))
+    let json = runvar_core::store::to_versioned_json(study);
+    runvar_core::store::write_atomic(&dir.join("study.json"), json.as_bytes())
         .with_context(|| format!("{}: cannot write study.json", dir.display()))?;
     Ok(())
 }

@@ -19,3 +19,19 @@ pub use record::{
     BitFlipRecord, Environment, EpochMetrics, MetricsRecord, PackRecord, RunRecord, SpecRecord,
 };
 pub use run_dir::{is_complete, RunDirWriter, StoreError, DONE};
+
+/// Write `bytes` to `path` through a temporary file beside it (`.NAME.tmp`) and a rename, so
+/// a reader never sees half a file.
+///
+/// # Errors
+/// The I/O error, with the path in its message.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}

@@ -143,16 +143,14 @@ fn notes(
     notes
 }
 
-/// Argmax class of each row of `n x classes` logits (the first on ties).
-fn predictions(o: &RunOutputs) -> Vec<usize> {
-    o.logits
-        .chunks_exact(o.classes.max(1))
-        .map(|row| {
-            row.iter()
-                .enumerate()
-                .fold(0, |best, (k, &v)| if v > row[best] { k } else { best })
+/// Predicted class of each test example of `o` ([`crate::metrics::predictions`]).
+fn predictions(o: &RunOutputs) -> Result<Vec<usize>, AnalysisError> {
+    crate::metrics::Logits::new(&o.logits, o.n, o.classes)
+        .and_then(crate::metrics::predictions)
+        .map_err(|source| AnalysisError::Metrics {
+            condition: o.source.display().to_string(),
+            source,
         })
-        .collect()
 }
 
 /// Analyse every condition of the study in `dir` from its finished runs.
@@ -201,7 +199,7 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
         }
         check_runs(&outputs, &labels, &done[0].dir.join("labels.npy"))?;
         if cond.sources.is_empty() && control_predictions.is_none() {
-            control_predictions = Some(predictions(&outputs[0]));
+            control_predictions = Some(predictions(&outputs[0])?);
         }
         if cond.sources.is_empty() {
             let hashes: std::collections::BTreeSet<String> = done
@@ -226,7 +224,8 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
             .map(|s: &Source| s.name().to_string())
             .collect();
         if cond.sources == [Source::BitFlip] {
-            flip_predictions.push((rows.len(), outputs.iter().map(predictions).collect()));
+            let runs = outputs.iter().map(predictions).collect::<Result<_, _>>()?;
+            flip_predictions.push((rows.len(), runs));
         }
         rows.push(analyze_condition(
             &cond.name,
@@ -401,18 +400,6 @@ fn mitigation_rows(
     Ok(rows)
 }
 
-/// Write `bytes` to `path` through a temporary file beside it and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
-}
-
 /// Write `report.json`, `report.md`, `report.html` and `runs.csv` into `dir`, and each
 /// condition's pairwise matrices as `pairwise/<condition>/<metric>.npy` (float64, `N x N`,
 /// symmetric, in the units of the report's columns, the diagonal a run with itself), each via a
@@ -431,7 +418,7 @@ pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
         ("report.html", render_html(report)),
         ("runs.csv", report.runs_csv.clone()),
     ] {
-        write_atomic(&dir.join(name), text.as_bytes())?;
+        crate::store::write_atomic(&dir.join(name), text.as_bytes())?;
     }
     for c in &report.conditions {
         let folder = dir.join("pairwise").join(&c.name);
@@ -439,7 +426,7 @@ pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", folder.display())))?;
         for t in &c.pair_tables {
             let npy = crate::store::npy::encode_f64(&[c.n, c.n], &t.square(c.n));
-            write_atomic(&folder.join(format!("{}.npy", t.metric)), &npy)?;
+            crate::store::write_atomic(&folder.join(format!("{}.npy", t.metric)), &npy)?;
         }
     }
     Ok(())
