@@ -40,10 +40,28 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("runvar: {err:#}");
+            eprintln!("runvar: {}", message(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes joined by `: `, each cause left out when the text before it says it
+/// already (library errors often print their source in their own message too, and
+/// `{:#}` would repeat it: "Permission denied (os error 13): Permission denied (os error 13)").
+fn message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -51,4 +69,24 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let err = anyhow::Error::new(runvar_core::store::StoreError::Io {
+            path: "/x/y".into(),
+            source: std::io::Error::from_raw_os_error(13),
+        })
+        .context("writing the run directory /x/y");
+        let text = message(&err);
+        assert_eq!(text.matches("os error 13").count(), 1, "{text}");
+        assert_eq!(format!("{err:#}").matches("os error 13").count(), 2);
+        // A cause the message does not contain is kept.
+        let err = anyhow::anyhow!("disk full").context("writing report.json");
+        assert_eq!(message(&err), "writing report.json: disk full");
+    }
 }

@@ -183,7 +183,15 @@ fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{}: is a file, not a study directory; choose another --out",
+            dir.display()
+        );
+    }
+    let entries =
+        || std::fs::read_dir(dir).with_context(|| format!("{}: cannot read", dir.display()));
+    if dir.exists() && entries()?.next().is_some() {
         bail!(
             "{}: exists and is not a study directory (no study.json); choose another --out",
             dir.display()
