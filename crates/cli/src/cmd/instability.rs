@@ -288,7 +288,7 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         write!(stdout, "{table}")?;
     }
     for f in &failures {
-        eprintln!("runvar: run failed: {f}");
+        eprintln!("runvar: {f}");
     }
     Ok(if failures.is_empty() {
         Outcome::Done

@@ -14,8 +14,20 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Outcome> {
             a.dir.display()
         )
     })?;
-    let report = study::build_report(&a.dir, &study)?;
+    let survey = study::Survey::of(&study, &a.dir);
+    let report = study::build_report(&a.dir, &study, &survey)?;
     study::write_report(&a.dir, &report)?;
     crate::output::print_report(&report, &a.dir, a.json)?;
-    Ok(Outcome::Done)
+    let rejected = survey.rejected();
+    for (run, why) in &rejected {
+        eprintln!(
+            "runvar: {}: not counted: {why}; remove the directory to train it again",
+            run.display()
+        );
+    }
+    Ok(if rejected.is_empty() {
+        Outcome::Done
+    } else {
+        Outcome::SomeFailed
+    })
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use runvar_core::spec::{Device, RunSpec};
+use runvar_core::store::SpecRecord;
 use runvar_core::study::{
     self, Condition, Mitigation, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET, DEFAULT_REPLICAS,
 };
@@ -46,11 +47,13 @@ fn study_from_args(a: &StudyArgs) -> anyhow::Result<(StudySpec, bool)> {
     }
     study.run.data.train_limit = a.train_limit.or(study.run.data.train_limit);
     study.run.data.test_limit = a.test_limit.or(study.run.data.test_limit);
-    study.run.threads = a.threads.unwrap_or(if study.run.threads == 0 {
+    // Stored resolved: `0` (every core) would mean 1 thread on one machine and 2 on the next,
+    // and a resumed study would mix runs whose bits differ.
+    study.run.threads = device::resolve_threads(a.threads.unwrap_or(if study.run.threads == 0 {
         1
     } else {
         study.run.threads
-    });
+    }));
     if let Some(n) = a.replicas {
         study.replicas = n;
     }
@@ -137,42 +140,14 @@ fn default_dir(study: &StudySpec) -> PathBuf {
     PathBuf::from("runs").join(format!("study-{name}"))
 }
 
-/// Keys (dotted) whose values differ between two JSON values.
-fn differences(a: &serde_json::Value, b: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
-    match (a, b) {
-        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<_> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                let null = serde_json::Value::Null;
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                differences(
-                    x.get(k).unwrap_or(&null),
-                    y.get(k).unwrap_or(&null),
-                    &path,
-                    out,
-                );
-            }
-        }
-        _ if a != b => out.push(format!("{prefix}: {a} -> {b}")),
-        _ => {}
-    }
-}
-
 /// Create the study directory with its `study.json`, or check that an existing one holds the
 /// same study.
 fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
     if let Some(existing) = StudySpec::load(dir)? {
         if existing != *study {
-            let mut diff = Vec::new();
-            differences(
+            let diff = runvar_core::store::differences(
                 &serde_json::to_value(&existing)?,
                 &serde_json::to_value(study)?,
-                "",
-                &mut diff,
             );
             bail!(
                 "{}: holds a study with a different spec ({}); results would mix. Use --out for a \
@@ -204,17 +179,49 @@ fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// On resuming, say how this machine differs from the one the study's runs were trained on
+/// (their bits may differ: another CPU, libtorch or GPU can change floating-point results).
+fn note_new_environment(study: &StudySpec, survey: &study::Survey) -> anyhow::Result<()> {
+    let Some((run, _)) = survey.records().next() else {
+        return Ok(());
+    };
+    let path = run.dir.join("spec.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let Ok(before) = runvar_core::store::from_versioned_json::<SpecRecord>(&text) else {
+        return Ok(());
+    };
+    let device = device::tch_device(study.run.device)?;
+    let now = device::environment(device, study.run.threads);
+    let changed = runvar_core::store::differences(
+        &serde_json::to_value(&before.environment)?,
+        &serde_json::to_value(&now)?,
+    );
+    if !changed.is_empty() {
+        eprintln!(
+            "runvar: resuming on another machine than {} was trained on ({}); runs trained here \
+             may differ in their bits from those trained there",
+            run.dir.display(),
+            changed.join("; ")
+        );
+    }
+    Ok(())
+}
+
 /// Open (or resume) the study directory `dir`, train every run that is not finished on a pool
-/// of `workers` threads (see [`worker_count`]), and return the failed runs, each as
-/// `dir: error`.
+/// of `workers` threads (see [`worker_count`]), and return the runs that failed to train
+/// (`run failed: dir: error`) or that are finished but not counted (`dir: not counted: why`,
+/// see [`study::Survey`]; never retrained over).
 pub fn execute(
     study: &StudySpec,
     dir: &Path,
     workers: usize,
     quiet: bool,
 ) -> anyhow::Result<Vec<String>> {
-    let planned = study::plan(study, dir);
-    if !planned.iter().all(|r| r.is_done()) {
+    let survey = study::Survey::of(study, dir);
+    let todo = survey.to_train();
+    if !todo.is_empty() {
         // Before the directory is made: a study that cannot train leaves nothing behind.
         let device = device::tch_device(study.run.device)?;
         memory::check_fits(&study.run, study.pack, device)?;
@@ -224,7 +231,6 @@ pub fn execute(
         std::fs::remove_dir_all(&stale)
             .with_context(|| format!("{}: cannot remove", stale.display()))?;
     }
-    let todo: Vec<_> = planned.iter().filter(|r| !r.is_done()).collect();
     for r in &todo {
         if r.dir.exists() {
             // Not ours to keep: our writer only ever renames finished directories into place.
@@ -232,14 +238,27 @@ pub fn execute(
                 .with_context(|| format!("{}: cannot remove", r.dir.display()))?;
         }
     }
-    let mut failures = Vec::new();
+    // Never overwritten: a rejected run may be the only copy of someone's work.
+    let mut failures: Vec<String> = survey
+        .rejected()
+        .into_iter()
+        .map(|(run, why)| {
+            format!(
+                "{}: not counted: {why}; remove the directory to train it again",
+                run.display()
+            )
+        })
+        .collect();
     if todo.is_empty() {
         return Ok(failures);
+    }
+    if !quiet {
+        note_new_environment(study, &survey)?;
     }
     let prepared = data::prepare(&study.run).context("loading the dataset")?;
     let names: Vec<&str> = study.conditions.iter().map(|c| c.name.as_str()).collect();
     let mut done = vec![0usize; names.len()];
-    for r in planned.iter().filter(|r| r.is_done()) {
+    for (r, _) in survey.records() {
         done[r.condition] += 1;
     }
     if !quiet {
@@ -251,7 +270,7 @@ pub fn execute(
         eprintln!(
             "runvar: {} runs to train ({} finished already) in {}, {} at a time{packs}",
             todo.len(),
-            planned.len() - todo.len(),
+            survey.runs.len() - todo.len(),
             dir.display(),
             workers
         );
@@ -261,7 +280,10 @@ pub fn execute(
         pool::PoolEvent::Finished { index, .. } => progress.finished(todo[index].condition),
         pool::PoolEvent::Failed { index, error } => {
             progress.failed();
-            failures.push(format!("{}: {error}", todo[index].dir.display()));
+            failures.push(format!(
+                "run failed: {}: {error}",
+                todo[index].dir.display()
+            ));
         }
     });
     progress.finish();
@@ -277,11 +299,12 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
         study.pack = settle_default_pack(&study, &dir, a.quiet || a.json)?;
     }
     let failures = execute(&study, &dir, workers, a.quiet || a.json)?;
-    let report = study::build_report(&dir, &study)?;
+    let survey = study::Survey::of(&study, &dir);
+    let report = study::build_report(&dir, &study, &survey)?;
     study::write_report(&dir, &report)?;
     crate::output::print_report(&report, &dir, a.json)?;
     for f in &failures {
-        eprintln!("runvar: run failed: {f}");
+        eprintln!("runvar: {f}");
     }
     Ok(if failures.is_empty() {
         Outcome::Done

@@ -104,10 +104,12 @@ pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<i64>, AnalysisErro
     Ok(labels)
 }
 
-/// Load a runvar run directory: `logits.npy`, `labels.npy`, and `features.npy` if present.
+/// Load a runvar run directory: `logits.npy`, `labels.npy`, and `features.npy` if present,
+/// after checking every file against its `SHA256SUMS` ([`crate::store::checksum`]).
 ///
 /// # Errors
-/// [`AnalysisError`] naming the file; a directory without `DONE` is refused.
+/// [`AnalysisError`] naming the file; a directory without `DONE`, or with a file that changed
+/// since the run finished, is refused.
 pub fn load_run_dir(dir: &Path) -> Result<(RunOutputs, Vec<i64>), AnalysisError> {
     if !crate::store::is_complete(dir) {
         return Err(invalid(
@@ -115,6 +117,13 @@ pub fn load_run_dir(dir: &Path) -> Result<(RunOutputs, Vec<i64>), AnalysisError>
             "not a finished run directory (no DONE marker)",
         ));
     }
+    crate::store::checksum::verify(dir, &crate::store::RUN_FILES)?;
+    read_run_dir(dir)
+}
+
+/// [`load_run_dir`] without the checks of `DONE` and the checksums, for runs a
+/// [`crate::study::Survey`] has checked already.
+pub(crate) fn read_run_dir(dir: &Path) -> Result<(RunOutputs, Vec<i64>), AnalysisError> {
     let (logits, n, classes) = read_matrix(&dir.join("logits.npy"), "logits")?;
     let labels = read_labels(&dir.join("labels.npy"), classes)?;
     let fpath = dir.join("features.npy");

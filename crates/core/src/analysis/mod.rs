@@ -19,6 +19,7 @@ use crate::stats::{
 use crate::store::npy::NpyError;
 
 pub use inputs::{load_inputs, AnalyzeInputs, LoadedRuns};
+pub(crate) use load::read_run_dir;
 pub use load::{check_runs, load_run_dir, read_labels, read_matrix, RunOutputs};
 
 /// Errors loading or analysing runs; each names the file or the condition.
@@ -28,6 +29,9 @@ pub enum AnalysisError {
     /// A `.npy` file could not be read.
     #[error(transparent)]
     Npy(#[from] NpyError),
+    /// A run directory's files do not match their recorded checksums.
+    #[error(transparent)]
+    Integrity(#[from] crate::store::checksum::IntegrityError),
     /// The inputs of `runvar analyze` do not fit together (no labels, one run, ...).
     #[error("{0}")]
     Inputs(String),

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{load_run_dir, AnalysisError};
+use crate::analysis::{read_run_dir, AnalysisError};
 use crate::metrics::{pairwise_disagreement, per_run, Logits};
 use crate::report::Interval;
 use crate::spec::{ModelSpec, RunSpec};
 use crate::stats::{pair_mean_ratio, population_sd, sd_ratio, Bootstrap};
-use crate::study::{plan, StudySpec};
+use crate::study::{StudySpec, Survey};
 
 /// One configuration of the sweep.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,13 +161,13 @@ pub fn sweep_row(
         resamples: 2_000,
         ..Bootstrap::default()
     };
-    let runs = plan(study, dir);
+    let survey = Survey::of(study, dir);
     let mut per_condition = Vec::new();
     for (c, cond) in study.conditions.iter().enumerate() {
         let mut logits = Vec::new();
         let mut labels = Vec::new();
-        for r in runs.iter().filter(|r| r.condition == c && r.is_done()) {
-            let (o, l) = load_run_dir(&r.dir)?;
+        for r in survey.counted(c) {
+            let (o, l) = read_run_dir(&r.dir)?;
             logits.push(o);
             labels = l;
         }

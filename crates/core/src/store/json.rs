@@ -78,6 +78,39 @@ pub fn from_versioned_json<T: DeserializeOwned>(text: &str) -> Result<T, JsonErr
     Ok(serde_json::from_value(value)?)
 }
 
+/// The dotted keys whose values differ between `a` and `b`, each as `key: a -> b`, in key
+/// order (a key missing on one side reads as `null`): what changed between two specs.
+pub fn differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_into(a, b, "", &mut out);
+    out
+}
+
+fn diff_into(a: &serde_json::Value, b: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                let (va, vb) = (x.get(k), y.get(k));
+                diff_into(
+                    va.unwrap_or(&Value::Null),
+                    vb.unwrap_or(&Value::Null),
+                    &path,
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(format!("{prefix}: {a} -> {b}")),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +157,20 @@ mod tests {
         // Unknown fields are still refused where the type refuses them.
         let extra = r#"{"schema_version": 1, "a": 7, "b": "x", "c": 0}"#;
         assert!(from_versioned_json::<Doc>(extra).is_err());
+    }
+
+    #[test]
+    fn differences_name_each_changed_key() {
+        let a = serde_json::json!({"train": {"epochs": 2, "lr": 0.1}, "seeds": {"init": 3}});
+        let b = serde_json::json!({"train": {"epochs": 20, "lr": 0.1}, "threads": 2});
+        assert_eq!(
+            differences(&a, &b),
+            [
+                "seeds: {\"init\":3} -> null",
+                "threads: null -> 2",
+                "train.epochs: 2 -> 20"
+            ]
+        );
+        assert!(differences(&a, &a).is_empty());
     }
 }

@@ -2,11 +2,13 @@
 //!
 //! A run directory holds `spec.json` (the resolved spec and where it ran), `record.json` (the
 //! outcome: parameter hash, wall time, bit flip), `metrics.json` (per-epoch metrics),
-//! `logits.npy`, `features.npy`, `labels.npy`, and `DONE`, written last. Every JSON file
+//! `logits.npy`, `features.npy`, `labels.npy`, `SHA256SUMS` (the hash of each file,
+//! [`checksum`]), and `DONE`, written last. Every JSON file
 //! starts with its `schema_version` ([`json`]). It is built under a
 //! hidden temporary name and renamed into place only when complete, so a crash or Ctrl-C never
 //! leaves a directory that looks finished.
 
+pub mod checksum;
 pub mod json;
 pub mod npy;
 pub mod npz;
@@ -14,11 +16,22 @@ mod record;
 mod run_dir;
 mod zip;
 
-pub use json::{from_versioned_json, to_versioned_json, versioned, JsonError, SCHEMA_VERSION};
+pub use json::{
+    differences, from_versioned_json, to_versioned_json, versioned, JsonError, SCHEMA_VERSION,
+};
 pub use record::{
     BitFlipRecord, Environment, EpochMetrics, MetricsRecord, PackRecord, RunRecord, SpecRecord,
 };
 pub use run_dir::{is_complete, RunDirWriter, StoreError, DONE};
+
+/// Files every finished run directory has, each listed in its `SHA256SUMS`.
+pub const RUN_FILES: [&str; 5] = [
+    "spec.json",
+    "record.json",
+    "metrics.json",
+    "logits.npy",
+    "labels.npy",
+];
 
 /// Write `bytes` to `path` through a temporary file beside it (`.NAME.tmp`) and a rename, so
 /// a reader never sees half a file.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::checksum::{self, SHA256SUMS};
 use super::npy;
 
 /// Name of the marker file written last into a finished run directory.
@@ -136,18 +137,31 @@ impl RunDirWriter {
         fs::write(&path, npy::encode_i64(shape, data)).map_err(io(&path))
     }
 
-    /// Flush every file, write `DONE`, and move the directory to its destination.
+    /// Flush every file, record their SHA-256 in [`SHA256SUMS`] (hashed as they are on disk),
+    /// write `DONE`, and move the directory to its destination.
     ///
     /// # Errors
     /// [`StoreError::Io`]; [`StoreError::Exists`] when another process finished the same
     /// destination first (this run's files are then removed).
     pub fn commit(mut self) -> Result<PathBuf, StoreError> {
+        let mut names = Vec::new();
         for entry in fs::read_dir(&self.tmp).map_err(io(&self.tmp))? {
-            let path = entry.map_err(io(&self.tmp))?.path();
-            fs::File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(io(&path))?;
+            names.push(entry.map_err(io(&self.tmp))?.file_name());
         }
+        names.sort();
+        let mut sums = Vec::with_capacity(names.len());
+        for name in names {
+            let path = self.tmp.join(&name);
+            let mut f = fs::File::open(&path).map_err(io(&path))?;
+            f.sync_all().map_err(io(&path))?;
+            let (hash, _) = checksum::sha256_of(&mut f).map_err(io(&path))?;
+            sums.push((name.to_string_lossy().into_owned(), hash));
+        }
+        let list = self.tmp.join(SHA256SUMS);
+        fs::write(&list, checksum::format_list(&sums)).map_err(io(&list))?;
+        fs::File::open(&list)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&list))?;
         let done = self.tmp.join(DONE);
         fs::write(&done, b"").map_err(io(&done))?;
         fs::File::open(&done)
@@ -194,6 +208,8 @@ mod tests {
         assert!(!is_complete(&tmp));
         w.commit().unwrap();
         assert!(is_complete(&dest));
+        let listed = checksum::verify(&dest, &["record.json", "logits.npy"]).unwrap();
+        assert_eq!(listed, ["logits.npy", "record.json"]);
         assert!(!tmp.exists());
         let arr = npy::read(&dest.join("logits.npy")).unwrap();
         assert_eq!(arr.shape, vec![1, 2]);

@@ -3,10 +3,7 @@
 
 use std::path::Path;
 
-use crate::analysis::AnalysisError;
-use crate::store::{from_versioned_json, RunRecord};
-
-use super::{plan, StudySpec};
+use super::{StudySpec, Survey};
 
 /// The columns of `runs.csv`, in order.
 pub const RUNS_CSV_HEADER: [&str; 19] = [
@@ -41,25 +38,15 @@ fn field(s: &str) -> String {
     }
 }
 
-/// `runs.csv` of the study in `dir`: a header, then one line per finished run in condition and
-/// replica order. Accuracy is a fraction, cross-entropy in nats, `dir` relative to the study
-/// directory; the bit-flip columns are empty for runs without a flip, the pack columns for
-/// runs trained alone. Numbers are written in full (Rust's shortest round-trip form).
-///
-/// # Errors
-/// [`AnalysisError::Invalid`] naming a finished run's `record.json` that cannot be read.
-pub fn runs_csv(dir: &Path, study: &StudySpec) -> Result<String, AnalysisError> {
+/// `runs.csv` of the study in `dir`: a header, then one line per counted run (see
+/// [`Survey`]) in condition and replica order. Accuracy is a fraction, cross-entropy in nats,
+/// `dir` relative to the study directory; the bit-flip columns are empty for runs without a
+/// flip, the pack columns for runs trained alone. Numbers are written in full (Rust's shortest
+/// round-trip form).
+pub fn runs_csv(dir: &Path, study: &StudySpec, survey: &Survey) -> String {
     let mut out = RUNS_CSV_HEADER.join(",");
     out.push('\n');
-    for run in plan(study, dir).iter().filter(|r| r.is_done()) {
-        let path = run.dir.join("record.json");
-        let record: RunRecord = std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| from_versioned_json(&text).map_err(|e| e.to_string()))
-            .map_err(|message| AnalysisError::Invalid {
-                path: path.clone(),
-                message: format!("{message}; the run's record is unreadable, train it again"),
-            })?;
+    for (run, record) in survey.records() {
         let s = &run.spec;
         let flip = record.bit_flip.as_ref();
         let cells = [
@@ -102,7 +89,7 @@ pub fn runs_csv(dir: &Path, study: &StudySpec) -> Result<String, AnalysisError> 
         out.push_str(&line.join(","));
         out.push('\n');
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::analysis::{
-    analyze_condition, check_runs, fill_ratios, load_run_dir, AnalysisError, RunOutputs,
+    analyze_condition, check_runs, fill_ratios, read_run_dir, AnalysisError, RunOutputs,
 };
 use crate::metrics::{variability_reduction, FiveMetrics, HsicEstimator};
 use crate::report::{
@@ -12,10 +12,10 @@ use crate::report::{
 };
 use crate::seed::Source;
 use crate::stats::Bootstrap;
-use crate::store::{RunRecord, SpecRecord};
+use crate::store::SpecRecord;
 use crate::tta::Tta;
 
-use super::{plan, StudySpec, SNAPSHOT_CONDITION};
+use super::{StudySpec, Survey, SNAPSHOT_CONDITION};
 
 /// The CKA estimator the report's table shows. Test sets here are small (449 to 10,000
 /// examples) next to feature widths up to 256, where the biased estimator is inflated.
@@ -153,20 +153,31 @@ fn predictions(o: &RunOutputs) -> Result<Vec<usize>, AnalysisError> {
         })
 }
 
-/// Analyse every condition of the study in `dir` from its finished runs.
+/// Analyse every condition of the study in `dir` from the runs `survey` counts.
 ///
-/// Conditions with fewer than 2 finished runs are left out, with a note.
+/// Conditions with fewer than 2 counted runs are left out, with a note; each rejected run is
+/// named in a note with the reason.
 ///
 /// # Errors
 /// [`AnalysisError`] naming the file or condition at fault.
-pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, AnalysisError> {
+pub fn build_report(
+    dir: &Path,
+    study: &StudySpec,
+    survey: &Survey,
+) -> Result<StudyReport, AnalysisError> {
     let boot = Bootstrap {
         resamples: study.bootstrap,
         ..Bootstrap::default()
     };
-    let runs = plan(study, dir);
     let mut rows = Vec::new();
     let mut missing = Vec::new();
+    for (run, why) in survey.rejected() {
+        let name = run.strip_prefix(dir).unwrap_or(&run);
+        missing.push(format!(
+            "{}: not counted: {why} (remove the directory to train it again)",
+            name.display()
+        ));
+    }
     let mut control_hashes = None;
     let mut control_predictions: Option<Vec<usize>> = None;
     let mut flip_predictions: Vec<(usize, Vec<Vec<usize>>)> = Vec::new();
@@ -175,13 +186,10 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
         if cond.name == SNAPSHOT_CONDITION {
             continue; // in the mitigation table
         }
-        let done: Vec<_> = runs
-            .iter()
-            .filter(|r| r.condition == c && r.is_done())
-            .collect();
+        let done = survey.counted(c);
         if done.len() < study.replicas {
             missing.push(format!(
-                "{}: {} of {} runs finished; the row uses those (rerun the study to finish it)",
+                "{}: {} of {} runs counted; the row uses those (rerun the study to finish it)",
                 cond.name,
                 done.len(),
                 study.replicas
@@ -193,7 +201,7 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
         let mut outputs: Vec<RunOutputs> = Vec::new();
         let mut labels = Vec::new();
         for r in &done {
-            let (o, l) = load_run_dir(&r.dir)?;
+            let (o, l) = read_run_dir(&r.dir)?;
             outputs.push(o);
             labels = l;
         }
@@ -202,10 +210,10 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
             control_predictions = Some(predictions(&outputs[0])?);
         }
         if cond.sources.is_empty() {
-            let hashes: std::collections::BTreeSet<String> = done
-                .iter()
-                .filter_map(|r| read_json::<RunRecord>(&r.dir.join("record.json")))
-                .map(|rec| rec.param_hash)
+            let hashes: std::collections::BTreeSet<&str> = survey
+                .records()
+                .filter(|(r, _)| r.condition == c)
+                .map(|(_, rec)| rec.param_hash.as_str())
                 .collect();
             control_hashes = Some((hashes.len(), done.len()));
         }
@@ -262,8 +270,8 @@ pub fn build_report(dir: &Path, study: &StudySpec) -> Result<StudyReport, Analys
         notes: notes(&rows, control_hashes, &missing, boot.level),
         conditions: rows,
         environment,
-        mitigations: mitigation_rows(dir, study, &boot)?,
-        runs_csv: super::runs_csv(dir, study)?,
+        mitigations: mitigation_rows(survey, study, &boot)?,
+        runs_csv: super::runs_csv(dir, study, survey),
     })
 }
 
@@ -305,21 +313,21 @@ fn five(r: &ConditionReport) -> FiveMetrics {
 /// The mitigation table (docs/protocol.md section 7) from the `all` runs (single model and TTA) and
 /// the `snapshot` runs (snapshot ensembles, alone and with TTA, and their last snapshot).
 fn mitigation_rows(
-    dir: &Path,
+    survey: &Survey,
     study: &StudySpec,
     boot: &Bootstrap,
 ) -> Result<Vec<MitigationRow>, AnalysisError> {
     if study.mitigations.is_empty() {
         return Ok(Vec::new());
     }
-    let runs = plan(study, dir);
     let image_2d = study.run.data.dataset != crate::spec::DatasetName::Mnist1d;
     let finished = |name: &str| -> Vec<std::path::PathBuf> {
-        let c = study.conditions.iter().position(|c| c.name == name);
-        runs.iter()
-            .filter(|r| Some(r.condition) == c && r.is_done())
-            .map(|r| r.dir.clone())
-            .collect()
+        study
+            .conditions
+            .iter()
+            .position(|c| c.name == name)
+            .map(|c| survey.counted(c).iter().map(|r| r.dir.clone()).collect())
+            .unwrap_or_default()
     };
     // Rows: (name, training cost, passes, run dirs, how to get a run's logits).
     enum Source {
@@ -361,7 +369,7 @@ fn mitigation_rows(
         let mut outputs = Vec::new();
         let mut labels = Vec::new();
         for d in &dirs {
-            let (mut o, l) = load_run_dir(d)?;
+            let (mut o, l) = read_run_dir(d)?;
             o.features = None;
             match &source {
                 Source::Plain => {}

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+pub use crate::store::checksum::sha256_of;
 
 use super::RemoteFile;
 
@@ -87,25 +87,4 @@ pub fn verify(path: &Path, file: &RemoteFile) -> Result<Verified, Mismatch> {
         size,
         content: clause,
     })
-}
-
-/// SHA-256 (lowercase hex) and length of everything `r` yields.
-pub fn sha256_of(r: &mut impl Read) -> std::io::Result<(String, u64)> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut n = 0u64;
-    loop {
-        let k = r.read(&mut buf)?;
-        if k == 0 {
-            break;
-        }
-        hasher.update(&buf[..k]);
-        n += k as u64;
-    }
-    Ok((hex(&hasher.finalize()), n))
-}
-
-/// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,0 +1,153 @@
+//! Stored runs are checked before they count: a changed file, an unreadable record, a run of
+//! another study or of another condition is named and left out by `runvar report` and by a
+//! resumed `runvar study`, never used and never overwritten.
+
+mod util;
+
+use std::fs;
+use std::path::Path;
+
+use util::{ok, runvar};
+
+const STUDY: &[&str] = &[
+    "study",
+    "--preset",
+    "digits-mlp",
+    "--epochs",
+    "2",
+    "--replicas",
+    "3",
+    "--conditions",
+    "control,init,all",
+    "--quiet",
+    "--out",
+    "s",
+];
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+fn n_of(r: &serde_json::Value, name: &str) -> u64 {
+    r["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .map_or(0, |c| c["n"].as_u64().unwrap())
+}
+
+/// Flip the lowest bit of the last byte of `path`.
+fn flip_last_bit(path: &Path) {
+    let mut bytes = fs::read(path).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn damaged_or_foreign_runs_are_named_and_not_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(runvar(tmp.path(), STUDY));
+    let dir = tmp.path().join("s");
+    let clean = report(&dir);
+    let runs = dir.join("runs");
+    assert!(runs.join("init/0001/SHA256SUMS").is_file());
+
+    // One flipped bit in logits, a garbage record, a control run swapped into `init`, and a
+    // 1-epoch run with init seed 2 in place of the 2-epoch one.
+    flip_last_bit(&runs.join("init/0001/logits.npy"));
+    fs::write(runs.join("control/0002/record.json"), "garbage").unwrap();
+    fs::remove_dir_all(runs.join("all/0000")).unwrap();
+    fs::rename(runs.join("control/0001"), runs.join("all/0000")).unwrap();
+    ok(runvar(
+        tmp.path(),
+        &[
+            "train",
+            "--preset",
+            "digits-mlp",
+            "--epochs",
+            "1",
+            "--seed-init",
+            "2",
+            "--quiet",
+            "--out",
+            "one-epoch",
+        ],
+    ));
+    fs::remove_dir_all(runs.join("init/0002")).unwrap();
+    fs::rename(tmp.path().join("one-epoch"), runs.join("init/0002")).unwrap();
+
+    let out = runvar(tmp.path(), &["report", "s"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for needle in [
+        "runs/init/0001: not counted: logits.npy: its SHA-256 is",
+        "runs/control/0002: not counted: record.json: its SHA-256 is",
+        // The control run differs from replica 0 of `all` in its low-level switch alone.
+        "runs/all/0000: not counted: trained with another spec than this study plans for it \
+         (low_level: false -> true)",
+        "runs/init/0002: not counted: trained with another spec",
+        "train.epochs: 1 -> 2",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    let r = report(&dir);
+    // One counted run left in control and in init: no row (pairwise metrics need two).
+    assert_eq!(
+        (n_of(&r, "control"), n_of(&r, "init"), n_of(&r, "all")),
+        (0, 0, 2)
+    );
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("init: 1 of 3 runs counted"), "{notes}");
+    assert!(notes.contains("runs/init/0001: not counted"), "{notes}");
+    assert!(
+        !notes.contains("bit-identical"),
+        "one control run is no evidence: {notes}"
+    );
+
+    // A resumed study names them too, and neither trains over them nor removes them.
+    let before = fs::read(runs.join("init/0001/logits.npy")).unwrap();
+    let out = runvar(tmp.path(), STUDY);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("runs/init/0001: not counted"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fs::read(runs.join("init/0001/logits.npy")).unwrap(), before);
+
+    // Removed, they are trained again, and the study is the clean one.
+    for run in ["init/0001", "control/0002", "all/0000", "init/0002"] {
+        fs::remove_dir_all(runs.join(run)).unwrap();
+    }
+    ok(runvar(tmp.path(), STUDY));
+    assert_eq!(report(&dir)["conditions"], clean["conditions"]);
+    assert_eq!(report(&dir)["notes"], clean["notes"]);
+}
+
+#[test]
+fn analyze_refuses_a_run_directory_whose_files_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (seed, out) in [("1", "a"), ("2", "b")] {
+        ok(runvar(
+            tmp.path(),
+            &[
+                "train",
+                "--preset",
+                "digits-mlp",
+                "--epochs",
+                "1",
+                "--seed-init",
+                seed,
+                "--quiet",
+                "--out",
+                out,
+            ],
+        ));
+    }
+    ok(runvar(tmp.path(), &["analyze", "a", "b"]));
+    flip_last_bit(&tmp.path().join("b/labels.npy"));
+    util::fails(
+        runvar(tmp.path(), &["analyze", "a", "b"]),
+        &["b/labels.npy: its SHA-256 is", "changed since"],
+    );
+}
