@@ -6,6 +6,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod data;
 
+/// A count that must be at least 1: `--epochs 0`, `--twins 0` or `--steps 0` would run
+/// nothing and report numbers anyway.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e} (expected a whole number of at least 1)")),
+    }
+}
+
 /// Measure, explain and reduce run-to-run variability in neural-network training.
 ///
 /// Exit codes: 0 done; 1 finished, but some runs failed (each named on stderr); 2 bad input or
@@ -146,16 +156,16 @@ pub struct SpeedArgs {
     pub device: DeviceArg,
     /// Pack sizes to measure, comma-separated (default: 1,2,4,8 on the CPU; 1,8,32,64,128 on
     /// a GPU).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_parser = at_least_one, value_name = "LIST", value_delimiter = ',')]
     pub pack: Option<Vec<usize>>,
     /// Timed optimizer steps per pack size.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    #[arg(long, value_parser = at_least_one, value_name = "N", default_value_t = 10)]
     pub steps: usize,
     /// Untimed steps before them (kernel selection, allocator warm-up).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub warmup: usize,
     /// Override the preset's batch size.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub batch_size: Option<usize>,
     /// Arithmetic: fp32 (default) or bf16 (opt-in; changes the numerics).
     #[arg(long, value_enum)]
@@ -247,13 +257,13 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Override the number of epochs.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub epochs: Option<usize>,
     /// Train on the first N training examples only.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub train_limit: Option<usize>,
     /// Evaluate on the first N test examples only.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub test_limit: Option<usize>,
     /// Intra-op threads (results depend on it; default: the spec's, 0 = all cores).
     #[arg(long, value_name = "N")]
@@ -269,7 +279,7 @@ pub struct TrainArgs {
     pub layout: Option<LayoutArg>,
     /// Train as a snapshot ensemble: the epochs split into C cosine cycles, each with the
     /// warm-up; each snapshot's test logits go to snapshots.npy.
-    #[arg(long, value_name = "C")]
+    #[arg(long, value_parser = at_least_one, value_name = "C")]
     pub cycles: Option<usize>,
     /// Also evaluate test-time augmentations (flip, crop25, crop81, flip-crop25, flip-crop81,
     /// grid<step>, flip-grid<step>), comma-separated; logits go to logits_tta_<name>.npy.
@@ -296,7 +306,7 @@ pub struct StudyArgs {
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
     /// Replicas per condition (default 16).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub replicas: Option<usize>,
     /// Conditions, comma-separated: control, init, shuffle, augment, dropout, low_level,
     /// bit_flip, all, or combinations such as init+shuffle.
@@ -308,14 +318,14 @@ pub struct StudyArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub mitigations: Option<Vec<String>>,
     /// Cycles of the snapshot ensembles (default 5; the same epoch budget).
-    #[arg(long, value_name = "C")]
+    #[arg(long, value_parser = at_least_one, value_name = "C")]
     pub snapshot_cycles: Option<usize>,
     /// The study directory (default: runs/study-<preset>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Runs (or packs) trained at once (default: one per core; each uses --threads threads).
     /// On a GPU one at a time: --pack fills it instead.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub workers: Option<usize>,
     /// Train K replicas of a condition together as one stacked model (grouped convolutions,
     /// batched matmuls). Each run keeps its own seeds; only the float accumulation order
@@ -323,7 +333,7 @@ pub struct StudyArgs {
     /// an H100), or the largest pack that fits in its free memory. A resumed study keeps the
     /// pack it was started with. A pack that does not fit is refused before anything is
     /// trained.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_parser = at_least_one, value_name = "K")]
     pub pack: Option<usize>,
     /// Device to train on.
     #[arg(long, value_enum)]
@@ -336,13 +346,13 @@ pub struct StudyArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Override the number of epochs of every run.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub epochs: Option<usize>,
     /// Train on the first N training examples only.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub train_limit: Option<usize>,
     /// Evaluate on the first N test examples only.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub test_limit: Option<usize>,
     /// Print report.json to stdout instead of the table.
     #[arg(long)]
@@ -369,7 +379,7 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value = "runs")]
     pub name: String,
     /// Bootstrap resamples.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, value_parser = at_least_one, default_value_t = 10_000)]
     pub bootstrap: usize,
     /// Print the row as JSON instead of the table.
     #[arg(long)]
@@ -390,7 +400,7 @@ pub struct InstabilityArgs {
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
     /// Bit-flipped twins (flip seeds 1..=K).
-    #[arg(long, value_name = "K", default_value_t = 4)]
+    #[arg(long, value_parser = at_least_one, value_name = "K", default_value_t = 4)]
     pub twins: usize,
     /// Runs with independent seeds, for the level divergence saturates at.
     #[arg(long, value_name = "R", default_value_t = 2)]
@@ -403,7 +413,7 @@ pub struct InstabilityArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Override the number of epochs.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub epochs: Option<usize>,
     /// Intra-op threads (default 1).
     #[arg(long, value_name = "N")]
@@ -430,7 +440,7 @@ pub enum SweepCommand {
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// Replicas per condition per configuration.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[arg(long, value_parser = at_least_one, value_name = "N", default_value_t = 8)]
     pub replicas: usize,
     /// Configurations to run (default: all); `runvar instability sweep --list` names them.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
@@ -442,7 +452,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Runs trained at once (default: one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub workers: Option<usize>,
     /// Print the sweep as JSON instead of the table.
     #[arg(long)]

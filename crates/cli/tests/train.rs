@@ -379,3 +379,99 @@ fn snapshot_cycles_and_tta_are_stored() {
     );
     assert!(!tmp.path().join("f").exists());
 }
+
+/// A destination that cannot take the run is refused before training, not after it: a
+/// dangling symbolic link, a name too long for the filesystem, a parent that is a file.
+#[test]
+fn unwritable_destinations_are_refused_before_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("nowhere"), tmp.path().join("link")).unwrap();
+    fs::write(tmp.path().join("file"), "").unwrap();
+    let long = "r".repeat(300);
+    for (out, needle) in [
+        ("link", "link: already exists"),
+        (long.as_str(), "File name too long"),
+        ("file/run", "file: "),
+    ] {
+        // 500 epochs: minutes of training if the destination were checked only at the end.
+        let err = fails(
+            runvar(
+                tmp.path(),
+                &[
+                    "train",
+                    "--preset",
+                    "digits-mlp",
+                    "--epochs",
+                    "500",
+                    "--quiet",
+                    "--out",
+                    out,
+                ],
+            ),
+            &[needle],
+        );
+        assert!(!err.contains("writing the run directory"), "{err}");
+    }
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "only the link and the file: {left:?}");
+}
+
+/// A `runvar train` killed by Ctrl-C leaves its hidden temporary directory; the next
+/// `runvar train` into the same folder removes it.
+#[test]
+fn an_interrupted_train_leaves_nothing_the_next_one_keeps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_runvar"))
+        .args([
+            "train",
+            "--preset",
+            "digits-mlp",
+            "--epochs",
+            "500",
+            "--quiet",
+        ])
+        .args(["--out", "runs/killed"])
+        .current_dir(tmp.path())
+        .spawn()
+        .unwrap();
+    let hidden = || -> Vec<String> {
+        fs::read_dir(&runs)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".killed.tmp-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let start = std::time::Instant::now();
+    while hidden().is_empty() {
+        assert!(start.elapsed().as_secs() < 60, "no temporary appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait().unwrap();
+    assert_eq!(hidden().len(), 1, "the killed run's temporary is there");
+    ok(runvar(
+        tmp.path(),
+        &[
+            "train",
+            "--preset",
+            "digits-mlp",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            "runs/next",
+        ],
+    ));
+    assert!(hidden().is_empty(), "{:?}", hidden());
+    assert!(runs.join("next/DONE").is_file() && !runs.join("killed").exists());
+}

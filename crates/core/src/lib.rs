@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod batches;
 pub mod data;
 pub mod instability;
+pub mod machine;
 pub mod metrics;
 pub mod report;
 pub mod schedule;

@@ -23,24 +23,9 @@ pub enum EngineError {
     /// libtorch raised an error.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
-    /// A replica pack would not fit in the device's memory.
-    #[error(
-        "a pack of {pack} replicas needs about {needed:.0} MiB ({per_replica_mib:.1} MiB per \
-         replica), but {device} has {available_mib:.0} MiB free; use --pack {max_pack} or fewer",
-        needed = *per_replica_mib * *pack as f64
-    )]
-    Memory {
-        /// Replicas asked for.
-        pack: usize,
-        /// Estimated peak MiB of one replica.
-        per_replica_mib: f64,
-        /// Free MiB on the device.
-        available_mib: f64,
-        /// The largest pack that fits.
-        max_pack: usize,
-        /// The device, in words.
-        device: String,
-    },
+    /// The pack, the batch or the model would not fit in the device's memory.
+    #[error(transparent)]
+    Memory(Box<runvar_core::machine::TooLarge>),
     /// Training diverged.
     #[error("training diverged at epoch {epoch}, step {step}: the loss is {loss}; lower train.lr")]
     Diverged {

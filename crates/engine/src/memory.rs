@@ -1,59 +1,25 @@
 //! Memory: what one replica needs, what the device has free, and what a pack used.
 //!
-//! Before a pack is built, [`check_fits`] sizes a replica from its model (parameters, their
-//! gradients and momentum, and the activations one training step keeps, counted by a probe
-//! forward pass) and refuses a pack that would not fit in the device's free memory, so a too
-//! large `--pack` fails at once with the largest size that fits instead of crashing mid-study.
+//! Before a pack is built, [`check_fits`] sizes a replica from its spec's shapes (parameters,
+//! their gradients and momentum, and the activations one training step keeps, counted
+//! arithmetically by [`Footprint::of`]) and refuses work that would not fit in the device's
+//! free memory, so a too large `--pack`, batch or model fails at once with the largest value
+//! that fits instead of crashing mid-study (or in the check itself).
 
-use runvar_core::spec::{Device, RunSpec};
+use runvar_core::spec::{check_training_memory, Device, FitError, Footprint, RunSpec, SpecError};
 use tch::nn::VarStore;
 use tch::Tensor;
 
 use crate::model::{self, init::Init, probe, Mode, Shape};
 use crate::EngineError;
 
-/// Bytes of a float32.
-const F32: f64 = 4.0;
-
-/// A training step keeps about this many activation tensors per counted layer output (the
-/// output itself, the ReLU or dropout copy after it, and the gradient flowing back), measured
-/// against the peak memory of CPU training runs of the MLP, CNN and ResNet presets.
-const ACTIVATION_COPIES: f64 = 3.0;
-
-/// What one replica of a spec costs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Footprint {
-    /// Trainable parameters.
-    pub params: usize,
-    /// FLOPs of one training example: forward and backward (3x the forward pass).
-    pub train_flops_per_example: f64,
-    /// Activation elements of one example's forward pass (layer outputs).
-    pub activations_per_example: f64,
-}
-
-impl Footprint {
-    /// Estimated peak bytes of one replica training at `batch`: parameters, gradients and
-    /// momentum, plus the activations of a step.
-    pub fn bytes_per_replica(&self, batch: usize) -> f64 {
-        F32 * (3.0 * self.params as f64
-            + ACTIVATION_COPIES * batch as f64 * self.activations_per_example)
-    }
-
-    /// Estimated bytes one replica's training step moves through memory: each activation
-    /// written in the forward pass, read and its gradient written in the backward pass; each
-    /// parameter read twice, its gradient written, and the optimizer's read-modify-write of
-    /// parameter, gradient and momentum. A lower bound: kernels re-read inputs.
-    pub fn bytes_per_step(&self, batch: usize) -> f64 {
-        F32 * (3.0 * batch as f64 * self.activations_per_example + 8.0 * self.params as f64)
-    }
-}
-
-/// Count a solo replica of `spec`: build it on the CPU and run a probe forward pass on two
-/// examples of the dataset's shape.
+/// Count a solo replica of `spec` as the built network does: build it on the CPU and run a
+/// probe forward pass on two examples of the dataset's shape. Sizing uses the arithmetic
+/// [`Footprint::of`] (nothing built); this is its check.
 ///
 /// # Errors
 /// [`EngineError::Spec`] when the model does not fit the data.
-pub fn footprint(spec: &RunSpec) -> Result<Footprint, EngineError> {
+pub fn probe_footprint(spec: &RunSpec) -> Result<Footprint, EngineError> {
     let g = spec.data.dataset.geometry();
     let shape = Shape::from(g);
     let vs = VarStore::new(tch::Device::Cpu);
@@ -76,9 +42,10 @@ pub fn footprint(spec: &RunSpec) -> Result<Footprint, EngineError> {
     let counts =
         tch::no_grad(|| probe::count(|| drop(net.forward(&x, &mut Mode::Train(&mut rng)))));
     Ok(Footprint {
-        params: crate::params::count(&vs, 1),
+        params: crate::params::count(&vs, 1) as f64,
         train_flops_per_example: 3.0 * counts.flops / 2.0,
         activations_per_example: counts.activations / 2.0,
+        feature_dim: net.feature_dim() as f64,
     })
 }
 
@@ -87,35 +54,31 @@ pub fn footprint(spec: &RunSpec) -> Result<Footprint, EngineError> {
 pub fn available(device: tch::Device) -> Option<f64> {
     match device {
         tch::Device::Cuda(_) => crate::cuda_runtime::mem_info().map(|(free, _)| free),
-        _ => meminfo_kib("MemAvailable:").map(|kib| kib * 1024.0),
+        _ => runvar_core::machine::available_memory(),
     }
 }
 
 /// Refuse a pack of `k` replicas of `spec` that would not fit in `device`'s free memory (with
-/// a 10% margin); the footprint otherwise.
+/// a 10% margin), sized arithmetically before anything is built
+/// ([`runvar_core::spec::check_training_memory`]); the footprint otherwise.
 ///
 /// # Errors
-/// [`EngineError::Memory`] with the largest pack that fits; [`EngineError::Spec`] as
-/// [`footprint`].
+/// [`EngineError::Memory`] naming the setting to change and its largest value that fits;
+/// [`EngineError::Spec`] when the model cannot take the data.
 pub fn check_fits(spec: &RunSpec, k: usize, device: tch::Device) -> Result<Footprint, EngineError> {
-    let fp = footprint(spec)?;
-    let per_replica = fp.bytes_per_replica(spec.train.batch_size);
-    if let Some(free) = available(device) {
-        let usable = 0.9 * free;
-        if per_replica * k as f64 > usable {
-            return Err(EngineError::Memory {
-                pack: k,
-                per_replica_mib: per_replica / MIB,
-                available_mib: free / MIB,
-                max_pack: (usable / per_replica).floor() as usize,
-                device: match spec.device {
-                    Device::Cpu => "the CPU".into(),
-                    Device::Cuda => "the GPU".into(),
-                },
-            });
+    let place = match spec.device {
+        Device::Cpu => "this machine",
+        Device::Cuda => "the GPU",
+    };
+    let free = available(device).unwrap_or(f64::INFINITY);
+    match check_training_memory(spec, k, free, place) {
+        Ok(fp) => Ok(fp),
+        Err(FitError::Memory(e)) => Err(EngineError::Memory(e)),
+        Err(FitError::Spec(SpecError::Invalid { field, message })) => {
+            Err(EngineError::Spec { field, message })
         }
+        Err(e) => Err(EngineError::spec("model", e.to_string())),
     }
-    Ok(fp)
 }
 
 /// Bytes in a MiB.
@@ -154,21 +117,8 @@ impl PeakMeter {
     }
 }
 
-fn kib_field(text: &str, key: &str) -> Option<f64> {
-    text.lines()
-        .find(|l| l.starts_with(key))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-fn meminfo_kib(key: &str) -> Option<f64> {
-    kib_field(&std::fs::read_to_string("/proc/meminfo").ok()?, key)
-}
-
 fn status_kib(key: &str) -> Option<f64> {
-    kib_field(&std::fs::read_to_string("/proc/self/status").ok()?, key)
+    runvar_core::machine::meminfo_kib(&std::fs::read_to_string("/proc/self/status").ok()?, key)
 }
 
 /// GPU memory in use (total minus free), which includes what libtorch's caching allocator
@@ -183,12 +133,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_arithmetic_footprint_is_the_built_networks() {
+        // Every preset, and shapes the presets do not cover: a deep narrow MLP, a ResNet-8 of
+        // width 0.5 on 8x8 digits (odd sizes after striding), the linear model.
+        let mut specs: Vec<RunSpec> = runvar_core::spec::PRESETS
+            .iter()
+            .map(|p| RunSpec::from_preset(p.name).unwrap())
+            .collect();
+        let mut mlp = RunSpec::from_preset("digits-mlp").unwrap();
+        mlp.model = runvar_core::spec::ModelSpec::Mlp {
+            hidden: vec![7, 3, 5],
+            dropout: 0.0,
+        };
+        let mut resnet = RunSpec::from_preset("digits-mlp").unwrap();
+        resnet.model = runvar_core::spec::ModelSpec::Resnet {
+            depth: 8,
+            width: 0.5,
+        };
+        let mut linear = RunSpec::from_preset("digits-mlp").unwrap();
+        linear.model = runvar_core::spec::ModelSpec::Linear;
+        specs.extend([mlp, resnet, linear]);
+        for spec in &specs {
+            let built = probe_footprint(spec).unwrap();
+            let counted = Footprint::of(spec).unwrap();
+            assert_eq!(
+                built, counted,
+                "{:?} on {:?}",
+                spec.model, spec.data.dataset
+            );
+        }
+    }
+
+    #[test]
     fn footprint_counts_the_mlp_by_hand() {
         // digits-mlp: 64 -> 256 -> 10. Forward FLOPs 2 * (64*256 + 256*10) per example;
         // outputs 256 + 10.
         let spec = RunSpec::from_preset("digits-mlp").unwrap();
-        let fp = footprint(&spec).unwrap();
-        assert_eq!(fp.params, 64 * 256 + 256 + 256 * 10 + 10);
+        let fp = Footprint::of(&spec).unwrap();
+        assert_eq!(fp.params, (64 * 256 + 256 + 256 * 10 + 10) as f64);
         assert_eq!(
             fp.train_flops_per_example,
             3.0 * 2.0 * (64.0 * 256.0 + 2560.0)
@@ -200,14 +182,17 @@ mod tests {
     fn a_pack_that_cannot_fit_is_refused_with_the_largest_that_does() {
         let spec = RunSpec::from_preset("digits-mlp").unwrap();
         let free = available(tch::Device::Cpu).expect("MemAvailable on Linux");
-        let per = footprint(&spec)
+        let per = Footprint::of(&spec)
             .unwrap()
             .bytes_per_replica(spec.train.batch_size);
         let too_many = (free / per) as usize + 1;
         match check_fits(&spec, too_many, tch::Device::Cpu) {
-            Err(EngineError::Memory { max_pack, pack, .. }) => {
-                assert_eq!(pack, too_many);
-                assert!(max_pack < too_many && max_pack > 0);
+            Err(EngineError::Memory(e)) => {
+                assert_eq!(
+                    (e.field.as_str(), e.value.clone()),
+                    ("--pack", too_many.to_string())
+                );
+                assert!(e.largest_count < too_many as u64 && e.largest_count > 0);
             }
             other => panic!("not refused: {other:?}"),
         }

@@ -766,7 +766,18 @@ impl Outcome {
         &self,
         dest: &std::path::Path,
     ) -> Result<std::path::PathBuf, runvar_core::store::StoreError> {
-        let w = runvar_core::store::RunDirWriter::create(dest)?;
+        self.write(runvar_core::store::RunDirWriter::create(dest)?)
+    }
+
+    /// Write the run's files through `w` (made before training, so that a destination that
+    /// cannot be written is refused before any work) and commit it.
+    ///
+    /// # Errors
+    /// As [`Outcome::save`].
+    pub fn write(
+        &self,
+        w: runvar_core::store::RunDirWriter,
+    ) -> Result<std::path::PathBuf, runvar_core::store::StoreError> {
         let n = self.labels.len();
         w.write_json("spec.json", &self.spec_record)?;
         w.write_json(

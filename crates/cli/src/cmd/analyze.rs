@@ -12,6 +12,15 @@ use crate::Outcome;
 
 /// Run `runvar analyze`.
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
+    if let Some(free) = runvar_core::machine::available_memory() {
+        runvar_core::machine::check_size(
+            "--bootstrap",
+            a.bootstrap as u64,
+            "the bootstrap resamples",
+            free,
+            runvar_core::study::StudySpec::bootstrap_bytes,
+        )?;
+    }
     let loaded = analysis::load_inputs(&AnalyzeInputs {
         inputs: a.inputs,
         labels: a.labels,

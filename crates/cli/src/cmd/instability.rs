@@ -150,6 +150,23 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
             base.preset.clone().unwrap_or_else(|| "custom".into())
         ))
     });
+    // Every follower trains beside the base run: all their models are in memory at once.
+    if let Some(free) = runvar_core::machine::available_memory() {
+        let fp = runvar_engine::memory::check_fits(
+            &base,
+            1,
+            runvar_engine::device::tch_device(base.device)?,
+        )?;
+        let one = fp.bytes_per_replica(base.train.batch_size);
+        let others = a.independent as f64 + 2.0;
+        runvar_core::machine::check_size(
+            "--twins",
+            a.twins as u64,
+            "training the base run and its twins in lockstep",
+            free,
+            |t| (t as f64 + others) * one,
+        )?;
+    }
     let mut followers = Vec::new();
     for k in 1..=a.twins as u64 {
         let mut spec = base.clone();
@@ -260,6 +277,7 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
     for c in &chosen {
         let study = sweep_study(c, a.replicas);
         study.validate()?;
+        super::study::check_sizes(&study)?;
         let dir = out.join(c.name);
         if !a.quiet && !a.json {
             eprintln!("runvar: sweep configuration {} ({})", c.name, c.about);

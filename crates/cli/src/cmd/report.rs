@@ -14,6 +14,8 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Outcome> {
             a.dir.display()
         )
     })?;
+    crate::cmd::study::check_sizes(&study)
+        .with_context(|| format!("{}", a.dir.join("study.json").display()))?;
     let survey = study::Survey::of(&study, &a.dir);
     let report = study::build_report(&a.dir, &study, &survey)?;
     study::write_report(&a.dir, &report)?;

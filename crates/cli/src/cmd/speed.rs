@@ -1,6 +1,5 @@
 //! `runvar speed`: replica-steps per second of packs, against the device's ceilings.
 
-use anyhow::Context;
 use runvar_core::spec::{Device, Layout, RunSpec};
 use runvar_engine::memory::{self, MIB};
 use runvar_engine::speed::{self, Ceilings};
@@ -52,8 +51,21 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
     device::set_deterministic(!(spec.low_level && spec.device == Device::Cuda));
     let bf16 = !spec.train.precision.is_fp32();
     let ceilings = speed::ceilings(tdev, bf16);
-    let fp = memory::footprint(&spec).context("sizing the model")?;
+    // Before any buffer: the model and a batch must fit, and so must the synthetic data (four
+    // batches of examples, as f32).
+    let fp = memory::check_fits(&spec, 1, tdev)?;
     let batch = spec.train.batch_size;
+    let g = spec.data.dataset.geometry();
+    let example = (g.channels * g.height * g.width) as f64;
+    if let Some(free) = runvar_core::machine::available_memory() {
+        runvar_core::machine::check_size(
+            "--batch-size",
+            batch as u64,
+            "the synthetic data and one replica",
+            free,
+            |b| 16.0 * b as f64 * example + fp.bytes_per_replica(b as usize),
+        )?;
+    }
     let data = data::synthetic(&spec, batch * 4, 16);
     let env = device::environment(tdev, spec.threads);
     let device_name = match spec.device {
@@ -79,7 +91,7 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
              per training example",
             ceilings.matmul_flops / 1e9,
             ceilings.bandwidth / 1e9,
-            fp.params,
+            fp.params as u64,
             fp.train_flops_per_example / 1e6
         );
         println!(
@@ -154,7 +166,7 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
         "deterministic": device::deterministic(),
         "ceilings": ceilings_json(&ceilings),
         "flops_per_example": fp.train_flops_per_example,
-        "params": fp.params,
+        "params": fp.params as u64,
         "results": results,
         "best": best.map(|(k, r)| json!({"pack": k, "replica_steps_per_s": r})),
         "projection_replica_steps": replica_steps,

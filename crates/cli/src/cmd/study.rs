@@ -91,18 +91,14 @@ fn settle_default_pack(study: &StudySpec, dir: &Path, quiet: bool) -> anyhow::Re
     }
     let device = device::tch_device(study.run.device)?;
     match memory::check_fits(&study.run, k, device) {
-        Err(EngineError::Memory {
-            max_pack,
-            per_replica_mib,
-            available_mib,
-            device,
-            ..
-        }) if max_pack >= 1 => {
+        Err(EngineError::Memory(e)) if e.field == "--pack" && e.largest_count >= 1 => {
+            let max_pack = e.largest_count as usize;
             if !quiet {
                 eprintln!(
-                    "runvar: training in packs of {max_pack}, not the default {k}: a replica \
-                     needs about {per_replica_mib:.0} MiB and {device} has {available_mib:.0} MiB \
-                     free (--pack chooses)"
+                    "runvar: training in packs of {max_pack}, not the default {k}: {} has {} \
+                     free (--pack chooses)",
+                    e.place,
+                    runvar_core::machine::human(e.available)
                 );
             }
             Ok(max_pack)
@@ -110,6 +106,18 @@ fn settle_default_pack(study: &StudySpec, dir: &Path, quiet: bool) -> anyhow::Re
         Err(e) => Err(e.into()),
         Ok(_) => Ok(k),
     }
+}
+
+/// Refuse replicas or bootstrap resamples too many for this machine's memory, before any
+/// planning or training (see [`StudySpec::check_sizes`]).
+///
+/// # Errors
+/// The size, with the largest value that fits.
+pub fn check_sizes(study: &StudySpec) -> anyhow::Result<()> {
+    if let Some(free) = runvar_core::machine::available_memory() {
+        study.check_sizes(free)?;
+    }
+    Ok(())
 }
 
 /// Runs (or packs) trained at once: on the CPU `workers`, by default one per core over the
@@ -224,7 +232,19 @@ pub fn execute(
     if !todo.is_empty() {
         // Before the directory is made: a study that cannot train leaves nothing behind.
         let device = device::tch_device(study.run.device)?;
-        memory::check_fits(&study.run, study.pack, device)?;
+        let fp = memory::check_fits(&study.run, study.pack, device)?;
+        if let (Device::Cpu, Some(free)) =
+            (study.run.device, runvar_core::machine::available_memory())
+        {
+            let pack = study.pack as f64 * fp.bytes_per_replica(study.run.train.batch_size);
+            runvar_core::machine::check_size(
+                "--workers",
+                workers as u64,
+                "training that many runs (or packs) at once",
+                free,
+                |w| w as f64 * pack,
+            )?;
+        }
     }
     open_dir(dir, study)?;
     for stale in study::stale_temporaries(dir) {
@@ -293,6 +313,7 @@ pub fn execute(
 /// Run `runvar study`.
 pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
     let (mut study, pack_given) = study_from_args(&a)?;
+    check_sizes(&study)?;
     let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
     let workers = worker_count(&study, a.workers)?; // before looking for a GPU
     if !pack_given {

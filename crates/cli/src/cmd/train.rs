@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use runvar_core::spec::{BitFlipSpec, RunSpec};
+use runvar_core::store::{self, RunDirWriter};
 use runvar_core::tta::Tta;
 use runvar_engine::{data, train::Trainer};
 
@@ -97,20 +98,28 @@ fn default_out(spec: &RunSpec) -> PathBuf {
 /// Run `runvar train`.
 pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
     let spec = spec_from_args(&a)?;
+    // Sized from the spec before anything is built or written.
+    runvar_engine::memory::check_fits(&spec, 1, runvar_engine::device::tch_device(spec.device)?)?;
     let out = a.out.clone().unwrap_or_else(|| default_out(&spec));
-    if out.exists() {
-        anyhow::bail!(
-            "{}: already exists; choose another --out or remove it",
-            out.display()
-        );
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    // What an interrupted `runvar train` into this folder left behind.
+    for stale in store::abandoned_temporaries(parent) {
+        std::fs::remove_dir_all(&stale)
+            .with_context(|| format!("{}: cannot remove", stale.display()))?;
     }
+    // Before any training: a destination that exists or cannot be written (a read-only
+    // folder, a name too long) is refused now, not after the run.
+    let writer = RunDirWriter::create(&out)?;
     let prepared = data::prepare(&spec).context("loading the dataset")?;
     let trainer = Trainer::new(&spec, &prepared)?;
     let mut progress = RunProgress::new(a.quiet || a.json, spec.train.epochs);
     let outcome = trainer.run(&mut |event| progress.on_event(&event))?;
     progress.finish();
     let dir = outcome
-        .save(&out)
+        .write(writer)
         .with_context(|| format!("writing the run directory {}", out.display()))?;
 
     let mut stdout = std::io::stdout().lock();

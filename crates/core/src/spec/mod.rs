@@ -6,6 +6,7 @@
 //! are rejected. A spec file may start from a preset (`preset = "digits-mlp"`) and override any
 //! key of it.
 
+mod cost;
 mod presets;
 mod validate;
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use cost::{check_training_memory, FitError, Footprint};
 pub use presets::{preset, PRESETS};
 
 /// Errors in a spec: a field with an impossible value, an unknown key, a missing file.

@@ -22,7 +22,7 @@ pub use json::{
 pub use record::{
     BitFlipRecord, Environment, EpochMetrics, MetricsRecord, PackRecord, RunRecord, SpecRecord,
 };
-pub use run_dir::{is_complete, RunDirWriter, StoreError, DONE};
+pub use run_dir::{abandoned_temporaries, is_complete, RunDirWriter, StoreError, TempOwner, DONE};
 
 /// Files every finished run directory has, each listed in its `SHA256SUMS`.
 pub const RUN_FILES: [&str; 5] = [

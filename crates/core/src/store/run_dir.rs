@@ -52,6 +52,9 @@ pub fn is_complete(dir: &Path) -> bool {
 pub struct RunDirWriter {
     tmp: PathBuf,
     dest: PathBuf,
+    /// Folders above `dest` this writer made, deepest first: removed again (when still
+    /// empty) if the run is never committed.
+    made: Vec<PathBuf>,
     committed: bool,
 }
 
@@ -62,7 +65,8 @@ impl RunDirWriter {
     /// [`StoreError::Exists`] when `dest` exists; [`StoreError::Io`] when the parent cannot be
     /// created or written.
     pub fn create(dest: &Path) -> Result<RunDirWriter, StoreError> {
-        if dest.exists() {
+        // `symlink_metadata`: a dangling symbolic link is there too (renaming onto it fails).
+        if fs::symlink_metadata(dest).is_ok() {
             let hint = if is_complete(dest) {
                 " and holds a finished run; choose another --out or remove it"
             } else {
@@ -77,6 +81,11 @@ impl RunDirWriter {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        let made: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err())
+            .map(Path::to_path_buf)
+            .collect();
         fs::create_dir_all(&parent).map_err(io(&parent))?;
         let name = dest
             .file_name()
@@ -86,11 +95,22 @@ impl RunDirWriter {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let tmp = parent.join(format!(".{name}.tmp-{}-{nanos}", std::process::id()));
-        fs::create_dir(&tmp).map_err(io(&tmp))?;
+        let owner = TempOwner::this_process();
+        let tmp = parent.join(format!(".{name}.tmp-{}-{}-{nanos}", owner.host, owner.pid));
+        // A writer beside this one that fails removes the folders it made once empty; if that
+        // happens between the two calls, make them again.
+        let mut attempts = 0;
+        while let Err(e) = fs::create_dir(&tmp) {
+            attempts += 1;
+            if e.kind() != std::io::ErrorKind::NotFound || attempts == 3 {
+                return Err(io(&tmp)(e));
+            }
+            fs::create_dir_all(&parent).map_err(io(&parent))?;
+        }
         Ok(RunDirWriter {
             tmp,
             dest: dest.to_path_buf(),
+            made,
             committed: false,
         })
     }
@@ -183,10 +203,82 @@ impl RunDirWriter {
     }
 }
 
+/// The process that made a temporary run directory, from its name
+/// (`.NAME.tmp-<host>-<pid>-<nanos>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TempOwner {
+    /// Host name (`/proc/sys/kernel/hostname`), `-` and alphanumerics only.
+    pub host: String,
+    /// Process id on that host.
+    pub pid: u32,
+}
+
+impl TempOwner {
+    /// This process.
+    pub fn this_process() -> TempOwner {
+        let host = fs::read_to_string("/proc/sys/kernel/hostname")
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>();
+        TempOwner {
+            host: if host.is_empty() { "host".into() } else { host },
+            pid: std::process::id(),
+        }
+    }
+
+    /// The owner of the temporary directory called `name`, if it is one of ours.
+    pub fn of(name: &str) -> Option<TempOwner> {
+        let rest = name.strip_prefix('.')?;
+        let (_, tail) = rest.rsplit_once(".tmp-")?;
+        let mut parts = tail.rsplitn(3, '-');
+        let nanos = parts.next()?;
+        let pid = parts.next()?.parse().ok()?;
+        let host = parts.next()?;
+        (nanos.parse::<u32>().is_ok() && !host.is_empty()).then(|| TempOwner {
+            host: host.to_string(),
+            pid,
+        })
+    }
+
+    /// True when this owner is a process of this host that has ended (its `/proc` entry is
+    /// gone). Unknown hosts, and hosts without `/proc`, count as alive: their temporaries are
+    /// not ours to remove.
+    pub fn is_gone(&self) -> bool {
+        let proc = Path::new("/proc");
+        self.host == TempOwner::this_process().host
+            && proc.join("self").exists()
+            && !proc.join(self.pid.to_string()).exists()
+    }
+}
+
+/// Temporary run directories in `parent` whose process ended without finishing them (killed,
+/// or interrupted with Ctrl-C before it could clean up): safe to remove.
+pub fn abandoned_temporaries(parent: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            TempOwner::of(&name.to_string_lossy()).is_some_and(|o| o.is_gone())
+        })
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
 impl Drop for RunDirWriter {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.tmp);
+            for dir in &self.made {
+                // Fails, harmlessly, once a folder holds anything else.
+                let _ = fs::remove_dir(dir);
+            }
         }
     }
 }
@@ -218,7 +310,7 @@ mod tests {
     #[test]
     fn dropped_writer_leaves_nothing() {
         let root = tempfile::tempdir().unwrap();
-        let dest = root.path().join("r1");
+        let dest = root.path().join("new/folders/r1");
         {
             let w = RunDirWriter::create(&dest).unwrap();
             w.write_json("spec.json", &serde_json::json!({"a": 1}))
@@ -239,5 +331,40 @@ mod tests {
         fs::create_dir(&other).unwrap();
         let msg = RunDirWriter::create(&other).unwrap_err().to_string();
         assert!(msg.contains("not a finished run"), "{msg}");
+    }
+
+    #[test]
+    fn a_dangling_symlink_is_an_existing_destination() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("link");
+        std::os::unix::fs::symlink(root.path().join("nowhere"), &dest).unwrap();
+        let msg = RunDirWriter::create(&dest).unwrap_err().to_string();
+        assert!(msg.contains("link: already exists"), "{msg}");
+    }
+
+    #[test]
+    fn temporaries_of_ended_processes_are_found_and_only_those() {
+        let root = tempfile::tempdir().unwrap();
+        let w = RunDirWriter::create(&root.path().join("mine")).unwrap();
+        let name = w
+            .tmp_path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let me = TempOwner::this_process();
+        assert_eq!(TempOwner::of(&name), Some(me.clone()));
+        assert!(!me.is_gone());
+        // A pid above the kernel's maximum (4194304) has never run.
+        let dead = format!(".x.tmp-{}-4294967295-12", me.host);
+        let elsewhere = ".y.tmp-another-host-1-12".to_string();
+        for n in [&dead, &elsewhere, &".z.tmp".to_string()] {
+            fs::create_dir(root.path().join(n)).unwrap();
+        }
+        assert_eq!(
+            TempOwner::of(&elsewhere).map(|o| (o.host, o.pid)),
+            Some(("another-host".to_string(), 1))
+        );
+        assert_eq!(abandoned_temporaries(root.path()), [root.path().join(dead)]);
     }
 }

@@ -162,6 +162,48 @@ impl StudySpec {
         Ok(())
     }
 
+    /// Estimated peak bytes of analysing one condition of `replicas` runs: every run's logits
+    /// and features in memory (f32, and a working copy), and about a dozen `N x N` f64
+    /// tables (pairwise metrics, Gram matrices, the matrices written to `pairwise/`).
+    pub fn analysis_bytes(&self, replicas: u64) -> f64 {
+        let g = self.run.data.dataset.geometry();
+        let n = self.run.data.test_limit.map_or(g.test, |l| l.min(g.test)) as f64;
+        let features = crate::spec::Footprint::of(&self.run).map_or(0.0, |f| f.feature_dim);
+        let per_run = 2.0 * 4.0 * n * (g.classes as f64 + features);
+        let runs = replicas as f64;
+        runs * per_run + 12.0 * 8.0 * runs * runs
+    }
+
+    /// Estimated peak bytes of `resamples` bootstrap resamples: the replicates, their finite
+    /// copy and its sorted copy, f64 each.
+    pub fn bootstrap_bytes(resamples: u64) -> f64 {
+        3.0 * 8.0 * resamples as f64
+    }
+
+    /// Check the sizes that grow with the machine's memory, not with the run: the replicas
+    /// (analysed together, with `N x N` tables) and the bootstrap resamples, against
+    /// `available` bytes. Refused with the largest value that fits.
+    ///
+    /// # Errors
+    /// [`crate::machine::TooLarge`] naming `replicas` or `bootstrap`.
+    pub fn check_sizes(&self, available: f64) -> Result<(), Box<crate::machine::TooLarge>> {
+        use crate::machine::check_size;
+        check_size(
+            "replicas",
+            self.replicas as u64,
+            "analysing one condition's runs",
+            available,
+            |n| self.analysis_bytes(n),
+        )?;
+        check_size(
+            "bootstrap",
+            self.bootstrap as u64,
+            "the bootstrap resamples",
+            available,
+            StudySpec::bootstrap_bytes,
+        )
+    }
+
     /// Parse a study file (TOML): `replicas`, `conditions` (names such as `"init+shuffle"`),
     /// `fixed_seed`, `bootstrap`, and a `[run]` table with the keys of a run spec (it may say
     /// `preset = "NAME"`). Missing `replicas` and `conditions` take the defaults.
