@@ -151,3 +151,76 @@ fn analyze_refuses_a_run_directory_whose_files_changed() {
         &["b/labels.npy: its SHA-256 is", "changed since"],
     );
 }
+
+/// `--threads 0` (every core) is stored as the number it meant, so that a study resumed on a
+/// machine with another core count is refused instead of mixing runs whose bits differ; a
+/// resume on another CPU says what changed.
+#[test]
+fn a_resumed_study_keeps_its_meaning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = |threads: &'static str| {
+        vec![
+            "study",
+            "--preset",
+            "digits-mlp",
+            "--epochs",
+            "1",
+            "--replicas",
+            "2",
+            "--conditions",
+            "control,init",
+            "--threads",
+            threads,
+            "--out",
+            "s",
+        ]
+    };
+    ok(runvar(tmp.path(), &args("0")));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let study: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(tmp.path().join("s/study.json")).unwrap())
+            .unwrap();
+    assert_eq!(study["run"]["threads"], cores);
+    let other = if cores == 1 { "2" } else { "1" };
+    util::fails(
+        runvar(tmp.path(), &args(other)),
+        &[
+            "different spec",
+            &format!("run.threads: {cores} -> {other}"),
+        ],
+    );
+
+    // Pretend a run was trained on another CPU (and keep its checksums true), then resume.
+    let run = tmp.path().join("s/runs/init/0000");
+    let text = fs::read_to_string(run.join("spec.json")).unwrap();
+    let mut spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+    spec["environment"]["cpu"] = "Another CPU".into();
+    fs::write(
+        run.join("spec.json"),
+        serde_json::to_string_pretty(&spec).unwrap(),
+    )
+    .unwrap();
+    let sums: Vec<(String, String)> = runvar_core::store::RUN_FILES
+        .iter()
+        .chain(&["features.npy"])
+        .map(|n| {
+            let h = runvar_core::store::checksum::hash_file(&run.join(n)).unwrap();
+            (n.to_string(), h)
+        })
+        .collect();
+    fs::write(
+        run.join("SHA256SUMS"),
+        runvar_core::store::checksum::format_list(&sums),
+    )
+    .unwrap();
+    fs::remove_dir_all(tmp.path().join("s/runs/init/0001")).unwrap();
+    fs::remove_dir_all(tmp.path().join("s/runs/control")).unwrap();
+    let out = runvar(tmp.path(), &args("0"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("resuming on another machine")
+            && out.stderr.contains("cpu: \"Another CPU\" -> "),
+        "{}",
+        out.stderr
+    );
+}

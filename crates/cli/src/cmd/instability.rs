@@ -1,7 +1,7 @@
 //! `runvar instability` (twins followed in lockstep) and `runvar instability sweep`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -19,9 +19,13 @@ use crate::Outcome;
 /// The default task of `runvar instability`.
 const DEFAULT_PRESET: &str = "mnist1d-resnet8";
 
-fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    runvar_core::store::write_atomic(path, text.as_bytes())
-        .with_context(|| format!("{}: cannot write", path.display()))
+/// Write the report files together, all or none ([`runvar_core::store::write_all_atomic`]).
+fn write_all(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
+    let bytes: Vec<(PathBuf, Vec<u8>)> = files
+        .iter()
+        .map(|(p, t)| (p.clone(), t.clone().into_bytes()))
+        .collect();
+    runvar_core::store::write_all_atomic(&bytes).context("writing the report")
 }
 
 fn mean_over<'a>(curves: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
@@ -226,13 +230,15 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     let base_acc = followed.base_accuracy;
     let r = report(&base, followed, flip_sizes, base_acc);
     std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
-    write_atomic(
-        &out.join("instability.json"),
-        &runvar_core::store::to_versioned_json(&r),
-    )?;
-    write_atomic(&out.join("report.md"), &render_instability_markdown(&r))?;
-    write_atomic(&out.join("report.html"), &render_instability_html(&r))?;
-    write_atomic(&out.join("instability.svg"), &curves_svg(&r))?;
+    write_all(&[
+        (
+            out.join("instability.json"),
+            runvar_core::store::to_versioned_json(&r),
+        ),
+        (out.join("report.md"), render_instability_markdown(&r)),
+        (out.join("report.html"), render_instability_html(&r)),
+        (out.join("instability.svg"), curves_svg(&r)),
+    ])?;
     let mut stdout = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&r))?;
@@ -293,11 +299,13 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
     }
     let table = render_sweep_table(&rows);
     let doc = serde_json::json!({ "configurations": rows });
-    write_atomic(
-        &out.join("sweep.json"),
-        &runvar_core::store::to_versioned_json(&doc),
-    )?;
-    write_atomic(&out.join("sweep.txt"), &table)?;
+    write_all(&[
+        (
+            out.join("sweep.json"),
+            runvar_core::store::to_versioned_json(&doc),
+        ),
+        (out.join("sweep.txt"), table.clone()),
+    ])?;
     let mut stdout = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&doc))?;

@@ -180,10 +180,16 @@ fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    let made = !dir.exists();
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let json = runvar_core::store::to_versioned_json(study);
-    runvar_core::store::write_atomic(&dir.join("study.json"), json.as_bytes())
-        .with_context(|| format!("{}: cannot write study.json", dir.display()))?;
+    if let Err(e) = runvar_core::store::write_atomic(&dir.join("study.json"), json.as_bytes()) {
+        if made {
+            // Leave no directory that looks like the start of a study.
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(e).with_context(|| format!("{}: cannot write study.json", dir.display()));
+    }
     Ok(())
 }
 
@@ -320,13 +326,17 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
         study.pack = settle_default_pack(&study, &dir, a.quiet || a.json)?;
     }
     let failures = execute(&study, &dir, workers, a.quiet || a.json)?;
-    let survey = study::Survey::of(&study, &dir);
-    let report = study::build_report(&dir, &study, &survey)?;
-    study::write_report(&dir, &report)?;
-    crate::output::print_report(&report, &dir, a.json)?;
+    let reported = (|| -> anyhow::Result<()> {
+        let survey = study::Survey::of(&study, &dir);
+        let report = study::build_report(&dir, &study, &survey)?;
+        study::write_report(&dir, &report)?;
+        crate::output::print_report(&report, &dir, a.json)
+    })();
+    // Named even when the report cannot be written (a full disk fails both).
     for f in &failures {
         eprintln!("runvar: {f}");
     }
+    reported?;
     Ok(if failures.is_empty() {
         Outcome::Done
     } else {

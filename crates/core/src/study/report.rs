@@ -410,34 +410,33 @@ fn mitigation_rows(
 
 /// Write `report.json`, `report.md`, `report.html` and `runs.csv` into `dir`, and each
 /// condition's pairwise matrices as `pairwise/<condition>/<metric>.npy` (float64, `N x N`,
-/// symmetric, in the units of the report's columns, the diagonal a run with itself), each via a
-/// temporary file and a rename.
+/// symmetric, in the units of the report's columns, the diagonal a run with itself), all or
+/// nothing ([`crate::store::write_all_atomic`]).
 ///
 /// # Errors
 /// The I/O error, with the file in its message.
 pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
     let json = crate::store::to_versioned_json(report);
-    for (name, text) in [
-        ("report.json", json),
+    let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = vec![
+        (dir.join("report.json"), json.into_bytes()),
         (
-            "report.md",
-            render_markdown(report) + &render_mitigation_markdown(report),
+            dir.join("report.md"),
+            (render_markdown(report) + &render_mitigation_markdown(report)).into_bytes(),
         ),
-        ("report.html", render_html(report)),
-        ("runs.csv", report.runs_csv.clone()),
-    ] {
-        crate::store::write_atomic(&dir.join(name), text.as_bytes())?;
-    }
+        (dir.join("report.html"), render_html(report).into_bytes()),
+        (dir.join("runs.csv"), report.runs_csv.clone().into_bytes()),
+    ];
     for c in &report.conditions {
         let folder = dir.join("pairwise").join(&c.name);
         std::fs::create_dir_all(&folder)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", folder.display())))?;
         for t in &c.pair_tables {
             let npy = crate::store::npy::encode_f64(&[c.n, c.n], &t.square(c.n));
-            crate::store::write_atomic(&folder.join(format!("{}.npy", t.metric)), &npy)?;
+            files.push((folder.join(format!("{}.npy", t.metric)), npy));
         }
     }
-    Ok(())
+    // All or nothing: a full disk leaves the previous report whole, not half replaced.
+    crate::store::write_all_atomic(&files)
 }
 
 #[cfg(test)]
