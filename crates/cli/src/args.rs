@@ -35,8 +35,8 @@ pub enum Command {
     /// Train one run of a network, every source of randomness under its own seed.
     ///
     /// Writes one run directory (spec.json, record.json, metrics.json, logits.npy,
-    /// features.npy, labels.npy, DONE), atomically: an interrupted run leaves nothing that
-    /// looks finished.
+    /// features.npy, labels.npy, SHA256SUMS, DONE), atomically: an interrupted run leaves
+    /// nothing that looks finished. The destination is checked before training.
     ///
     /// Example: runvar train --preset digits-mlp --seed-init 3 --out runs/init-3
     Train(TrainArgs),
@@ -68,6 +68,9 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Rebuild a study's report (report.json, report.md, report.html, runs.csv, pairwise/) from
     /// its stored runs.
+    ///
+    /// Each run counts only when its files match their SHA256SUMS and its spec is the one the
+    /// study plans for it; others are named with the reason, left out, and the exit code is 1.
     Report(ReportArgs),
     /// Follow bit-flipped twins of a run through training and measure how fast they diverge.
     ///

@@ -40,7 +40,9 @@ fn speed_reports_packs_and_refuses_one_that_cannot_fit() {
     }
     let refused = results[2]["status"].as_str().unwrap();
     assert!(
-        refused.starts_with("refused") && refused.contains("use --pack"),
+        refused.starts_with("refused")
+            && refused.contains("--pack = ")
+            && refused.contains("is the largest that fits"),
         "{refused}"
     );
     assert!(v["projection_hours"].as_f64().unwrap() > 0.0);
