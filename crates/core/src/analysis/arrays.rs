@@ -1,6 +1,7 @@
 //! Array files to runs: a 2-D array is one run, a 3-D array a stack of runs, and an `.npz`
 //! archive's members are runs, stacks, labels or features by the rules of [`super::inputs`].
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +63,7 @@ pub(super) fn split(
                     "{what} must be (n, {c}) for one run or (N, n, {c}) for N stacked runs \
                      (np.stack(runs)), found shape {shape:?}"
                 ),
-            ))
+            ));
         }
     };
     let values = arr.into_f32(source)?;
@@ -112,6 +113,21 @@ fn same_labels(found: &mut Found, labels: Vec<i64>, source: &Path) -> Result<(),
     Ok(())
 }
 
+/// The members of an archive, refusing two of one name (a zip appended to; numpy would read
+/// only the last of them).
+fn members_of(path: &Path) -> Result<Vec<npz::NpzMember>, AnalysisError> {
+    let members = npz::read(path)?;
+    let mut seen = HashSet::new();
+    if let Some(m) = members.iter().find(|m| !seen.insert(m.name.as_str())) {
+        return Err(invalid(
+            &m.source,
+            "the archive holds a second member of this name (numpy would read only the last); \
+             write it again with np.savez",
+        ));
+    }
+    Ok(members)
+}
+
 /// One archive: its logits runs appended to `logits`, their features (by the `features` /
 /// `features_NAME` members) to `paired`, its labels into `found`.
 pub(super) fn read_archive(
@@ -122,7 +138,7 @@ pub(super) fn read_archive(
 ) -> Result<(), AnalysisError> {
     let mut features = Vec::new();
     let mut members: Vec<(String, Range<usize>)> = Vec::new();
-    for m in npz::read(path)? {
+    for m in members_of(path)? {
         if m.name == "labels" {
             let labels = labels_of(m.array, &m.source)?;
             same_labels(found, labels, &m.source)?;
@@ -184,7 +200,7 @@ pub(super) fn read_all(paths: &[PathBuf], what: &str) -> Result<Vec<Matrix>, Ana
     let mut out = Vec::new();
     for p in paths {
         if is_ext(p, "npz") {
-            for m in npz::read(p)? {
+            for m in members_of(p)? {
                 out.extend(split(m.array, &m.source, what)?);
             }
         } else {

@@ -2,21 +2,29 @@
 //! any framework.
 //!
 //! The rules (`runvar analyze --help` and the README say the same):
-//! - the inputs are all run directories, or all array files (`.npy`, `.npz`), not both;
+//! - the inputs are all run directories, or all array files (`.npy`, `.npz`), not both; a
+//!   path that does not exist is refused as such;
+//! - every file or directory is given once: the same one twice under any spelling (`a.npy`
+//!   and `./a.npy`, a symbolic or hard link to it), as inputs or as `--features`, or one file
+//!   in two roles (input, `--labels`, `--features`), is refused, naming both spellings. A run
+//!   compared with itself would agree perfectly. Two different files that hold the same
+//!   numbers are accepted: that is what a deterministic control gives;
 //! - a 2-D `(n, C)` array is one run; a 3-D `(N, n, C)` array, as `np.save(path,
 //!   np.stack(runs))` writes it, is N runs, N >= 2: a stack of one is refused (drop the axis or
 //!   stack more runs), and so is an empty one;
 //! - each member of an `.npz` is one run or a stack of runs, in archive order, except `labels`
 //!   (the labels when `--labels` is not given; they must agree when it is, and across
 //!   archives), `features` (the features of the archive's only logits member) and
-//!   `features_NAME` (the features of member `NAME`);
+//!   `features_NAME` (the features of member `NAME`); two members of one name are refused;
 //! - `--features` files (`.npy` or `.npz`) expand the same way, in order, to one `(n, d)`
 //!   matrix per run; features come from the archives or from `--features`, for every run or
 //!   for none;
 //! - runs are named by file and stack index in messages: `logits.npy[3]`,
 //!   `runs.npz:logits.npy[3]`.
 
-use std::path::PathBuf;
+use std::collections::hash_map::{Entry, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use super::arrays::{is_ext, read_all, read_archive, split};
 use super::load::{check_labels, check_runs, labels_of, load_run_dir};
@@ -50,8 +58,9 @@ pub struct LoadedRuns {
 ///
 /// # Errors
 /// [`AnalysisError`] naming the file, member or stack index at fault, or saying which input is
-/// missing (labels, a second run).
+/// missing (labels, a second run), given twice, or of the wrong kind.
 pub fn load_inputs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
+    check_paths(a)?;
     let dirs: Vec<&PathBuf> = a.inputs.iter().filter(|p| p.is_dir()).collect();
     if !dirs.is_empty() {
         if dirs.len() < a.inputs.len() {
@@ -73,6 +82,115 @@ pub fn load_inputs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
         ));
     }
     from_files(a)
+}
+
+/// Where a path was given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Input,
+    Labels,
+    Features,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Input => "an input",
+            Role::Labels => "--labels",
+            Role::Features => "--features",
+        }
+    }
+}
+
+/// What makes two paths the same file or directory: device and inode where there are such
+/// (a hard link is the same file too), the canonical path elsewhere.
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(_p: &Path, meta: &fs::Metadata) -> Result<FileId, AnalysisError> {
+    use std::os::unix::fs::MetadataExt;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(p: &Path, _meta: &fs::Metadata) -> Result<FileId, AnalysisError> {
+    fs::canonicalize(p).map_err(|e| invalid(p, format!("cannot be resolved: {e}")))
+}
+
+/// Every path exists and is given once.
+fn check_paths(a: &AnalyzeInputs) -> Result<(), AnalysisError> {
+    let all = a
+        .inputs
+        .iter()
+        .map(|p| (Role::Input, p))
+        .chain(a.labels.iter().map(|p| (Role::Labels, p)))
+        .chain(a.features.iter().map(|p| (Role::Features, p)));
+    let mut seen: HashMap<FileId, (Role, &Path)> = HashMap::new();
+    for (role, p) in all {
+        let meta = metadata(p, role)?;
+        match seen.entry(file_id(p, &meta)?) {
+            Entry::Occupied(first) => {
+                return Err(given_twice(*first.get(), (role, p), meta.is_dir()))
+            }
+            Entry::Vacant(slot) => {
+                slot.insert((role, p.as_path()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A path's metadata, or what is wrong with it: missing, a broken link, unreadable.
+fn metadata(p: &Path, role: Role) -> Result<fs::Metadata, AnalysisError> {
+    fs::metadata(p).map_err(|e| {
+        let what = if e.kind() == std::io::ErrorKind::NotFound {
+            match fs::read_link(p) {
+                Ok(target) => format!(
+                    "a broken symbolic link: its target {} does not exist",
+                    target.display()
+                ),
+                Err(_) => "does not exist".to_string(),
+            }
+        } else {
+            format!("cannot be read: {e}")
+        };
+        let given = match role {
+            Role::Input => String::new(),
+            other => format!(" (given as {})", other.name()),
+        };
+        invalid(p, format!("{what}{given}"))
+    })
+}
+
+/// The message for one file or directory given twice: as `first` and again as `second`.
+fn given_twice(first: (Role, &Path), second: (Role, &Path), dir: bool) -> AnalysisError {
+    let ((r0, p0), (r1, p1)) = (first, second);
+    // As spelled: `Path` equality would call `d/./a.npy` and `d/a.npy` the same.
+    let alias = if p0.as_os_str() == p1.as_os_str() {
+        String::new()
+    } else {
+        let kind = if dir { "directory" } else { "file" };
+        format!("the same {kind} as {}, ", p0.display())
+    };
+    let (roles, why) = match (r0, r1) {
+        (Role::Input, Role::Input) => (
+            "twice as an input".to_string(),
+            "a run compared with itself agrees perfectly (disagreement 0, correlation 1); give \
+             each run once",
+        ),
+        (Role::Features, Role::Features) => (
+            "twice to --features".to_string(),
+            "two runs given the same features have CKA 1; give each run's features once",
+        ),
+        _ => (
+            format!("both as {} and as {}", r0.name(), r1.name()),
+            "logits, labels and features are different arrays; give each file in one role",
+        ),
+    };
+    invalid(p1, format!("{alias}given {roles}; {why}"))
 }
 
 fn too_few(runs: &[RunOutputs]) -> Result<(), AnalysisError> {
@@ -147,9 +265,13 @@ fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
     let features = if a.features.is_empty() {
         paired
     } else {
-        if paired.iter().any(Option::is_some) {
-            return Err(AnalysisError::Inputs(
-                "features both inside the .npz and in --features; give them once".into(),
+        if let Some(inside) = paired.iter().flatten().next() {
+            return Err(invalid(
+                &inside.source,
+                format!(
+                    "features both inside the .npz and in --features ({}); give them once",
+                    a.features[0].display()
+                ),
             ));
         }
         let f = read_all(&a.features, "features")?;
@@ -309,12 +431,21 @@ mod tests {
             "{msg}"
         );
         // Features inside and in --features: refused; labels inside and --labels must agree.
+        let tmp = tempfile::tempdir().unwrap();
+        let copy = tmp.path().join("copy.npz");
+        std::fs::copy(fixture("runs_features.npz"), &copy).unwrap();
         let msg = err(load_inputs(&files(
             vec![fixture("runs_features.npz")],
             None,
-            vec![fixture("runs_features.npz")],
+            vec![copy],
         )));
-        assert!(msg.contains("give them once"), "{msg}");
+        assert!(
+            msg.contains(
+                "runs_features.npz:features.npy[0]: features both inside the .npz and in \
+                 --features ("
+            ) && msg.contains("copy.npz); give them once"),
+            "{msg}"
+        );
         let msg = err(load_inputs(&files(
             vec![fixture("runs_features.npz")],
             Some(fixture("i8_le.npy")),
@@ -403,7 +534,215 @@ mod tests {
             vec![],
         )));
         assert!(msg.contains("features for 3 of 4 runs"), "{msg}");
-        let both = load_inputs(&files(vec![a, b], Some(y), vec![fa.clone(), fa])).unwrap();
+        let fb = write("fb.npy", encode_f32(&[4, 2], &[0.25; 8]));
+        let both = load_inputs(&files(vec![a, b], Some(y), vec![fa, fb])).unwrap();
         assert!(both.runs.iter().all(|r| r.features.is_some()));
+    }
+
+    /// Logits of 4 examples x 3 classes, predicting [0, 1, 2, 0].
+    const A: [f32; 12] = [3., 0., 0., 0., 3., 0., 0., 0., 3., 3., 0., 0.];
+    /// Predicting [0, 1, 2, 1].
+    const B: [f32; 12] = [3., 0., 0., 0., 3., 0., 0., 0., 3., 0., 3., 0.];
+    const Y: [i64; 4] = [0, 1, 2, 0];
+
+    fn write(path: PathBuf, bytes: Vec<u8>) -> PathBuf {
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// A zip archive of stored members, as `np.savez` writes one.
+    fn stored_zip(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let (mut out, mut central) = (Vec::new(), Vec::new());
+        for (name, data) in members {
+            let mut crc = flate2::Crc::new();
+            crc.update(data);
+            let offset = out.len() as u32;
+            let sizes = [crc.sum(), data.len() as u32, data.len() as u32];
+            let fixed = |sig: u32, out: &mut Vec<u8>, central: bool| {
+                out.extend(sig.to_le_bytes());
+                if central {
+                    out.extend(20u16.to_le_bytes());
+                }
+                out.extend([20u16, 0, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()));
+                out.extend(sizes.iter().flat_map(|v| v.to_le_bytes()));
+                out.extend((name.len() as u16).to_le_bytes());
+                out.extend(0u16.to_le_bytes());
+            };
+            fixed(0x0403_4b50, &mut out, false);
+            out.extend(name.as_bytes());
+            out.extend(data);
+            fixed(0x0201_4b50, &mut central, true);
+            central.extend([0u16, 0, 0].iter().flat_map(|v| v.to_le_bytes()));
+            central.extend([0u32, offset].iter().flat_map(|v| v.to_le_bytes()));
+            central.extend(name.as_bytes());
+        }
+        let (cd_offset, cd_len, count) = (out.len() as u32, central.len() as u32, members.len());
+        out.extend(central);
+        out.extend(0x0605_4b50u32.to_le_bytes());
+        out.extend(
+            [0u16, 0, count as u16, count as u16]
+                .iter()
+                .flat_map(|v| v.to_le_bytes()),
+        );
+        out.extend([cd_len, cd_offset].iter().flat_map(|v| v.to_le_bytes()));
+        out.extend(0u16.to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn one_file_twice_is_refused_under_any_spelling_but_a_copy_is_a_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let a = write(d.join("a.npy"), encode_f32(&[4, 3], &A));
+        let b = write(d.join("b.npy"), encode_f32(&[4, 3], &B));
+        let y = write(d.join("y.npy"), encode_i64(&[4], &Y));
+        let twice =
+            |inputs: Vec<PathBuf>| err(load_inputs(&files(inputs, Some(y.clone()), vec![])));
+        assert_eq!(
+            twice(vec![a.clone(), b.clone(), a.clone()]),
+            format!(
+                "{}: given twice as an input; a run compared with itself agrees perfectly \
+                 (disagreement 0, correlation 1); give each run once",
+                a.display()
+            )
+        );
+        let dot = d.join(".").join("a.npy");
+        let msg = twice(vec![a.clone(), dot.clone()]);
+        assert!(
+            msg.starts_with(&format!(
+                "{}: the same file as {}, given twice as an input;",
+                dot.display(),
+                a.display()
+            )),
+            "{msg}"
+        );
+        #[cfg(unix)]
+        {
+            let link = d.join("link.npy");
+            std::os::unix::fs::symlink(&a, &link).unwrap();
+            let msg = twice(vec![link.clone(), a.clone()]);
+            assert!(
+                msg.starts_with(&format!(
+                    "{}: the same file as {}",
+                    a.display(),
+                    link.display()
+                )),
+                "{msg}"
+            );
+            let hard = d.join("hard.npy");
+            std::fs::hard_link(&a, &hard).unwrap();
+            assert!(twice(vec![a.clone(), hard]).contains("the same file as"));
+        }
+        // A stack given twice: refused once, by its path.
+        let stack = fixture("abc_stack.npy");
+        let msg = err(load_inputs(&files(
+            vec![stack.clone(), stack],
+            Some(fixture("abc_labels_i4_be.npy")),
+            vec![],
+        )));
+        assert!(
+            msg.contains("abc_stack.npy: given twice as an input"),
+            "{msg}"
+        );
+        // A copy is another file: two bit-identical runs are what a deterministic control gives.
+        let copy = d.join("copy.npy");
+        std::fs::copy(&a, &copy).unwrap();
+        let control = load_inputs(&files(vec![a.clone(), copy], Some(y.clone()), vec![])).unwrap();
+        assert_eq!(control.runs.len(), 2);
+        assert_eq!(control.runs[0].logits, control.runs[1].logits);
+        // One file in two roles, or twice as --features.
+        let fa = write(d.join("fa.npy"), encode_f32(&[4, 2], &[0.5; 8]));
+        let roles = |labels: &PathBuf, features: Vec<PathBuf>| {
+            err(load_inputs(&files(
+                vec![a.clone(), b.clone()],
+                Some(labels.clone()),
+                features,
+            )))
+        };
+        assert_eq!(
+            roles(&y, vec![fa.clone(), d.join("./fa.npy")]),
+            format!(
+                "{}: the same file as {}, given twice to --features; two runs given the same \
+                 features have CKA 1; give each run's features once",
+                d.join("./fa.npy").display(),
+                fa.display()
+            )
+        );
+        assert_eq!(
+            roles(&a, vec![]),
+            format!(
+                "{}: given both as an input and as --labels; logits, labels and features are \
+                 different arrays; give each file in one role",
+                a.display()
+            )
+        );
+        let msg = roles(&y, vec![fa.clone(), b.clone()]);
+        assert!(
+            msg.starts_with(&format!(
+                "{}: given both as an input and as --features;",
+                b.display()
+            )),
+            "{msg}"
+        );
+        let msg = roles(&y, vec![y.clone(), fa]);
+        assert!(
+            msg.contains("given both as --labels and as --features"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn an_archive_with_two_members_of_one_name_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let twice = [
+            ("a.npy", encode_f32(&[4, 3], &A)),
+            ("a.npy", encode_f32(&[4, 3], &B)),
+            ("labels.npy", encode_i64(&[4], &Y)),
+        ];
+        let npz = write(d.join("twice.npz"), stored_zip(&twice));
+        assert_eq!(
+            err(load_inputs(&files(vec![npz.clone()], None, vec![]))),
+            format!(
+                "{}:a.npy: the archive holds a second member of this name (numpy would read only \
+                 the last); write it again with np.savez",
+                npz.display()
+            )
+        );
+        // The same writer with distinct names: two runs, so the check is the names.
+        let named = write(
+            d.join("named.npz"),
+            stored_zip(&[
+                ("a.npy", encode_f32(&[4, 3], &A)),
+                ("b.npy", encode_f32(&[4, 3], &B)),
+                ("labels.npy", encode_i64(&[4], &Y)),
+            ]),
+        );
+        assert_eq!(
+            load_inputs(&files(vec![named], None, vec![]))
+                .unwrap()
+                .runs
+                .len(),
+            2
+        );
+        let a = write(d.join("a.npy"), encode_f32(&[4, 3], &A));
+        let f = write(
+            d.join("f.npz"),
+            stored_zip(&[
+                ("f.npy", encode_f32(&[4, 2], &[0.5; 8])),
+                ("f.npy", encode_f32(&[4, 2], &[0.25; 8])),
+            ]),
+        );
+        // A --features archive likewise.
+        let b = write(d.join("b.npy"), encode_f32(&[4, 3], &B));
+        let y = write(d.join("y.npy"), encode_i64(&[4], &Y));
+        let msg = err(load_inputs(&files(vec![a, b], Some(y), vec![f.clone()])));
+        assert!(
+            msg.starts_with(&format!(
+                "{}:f.npy: the archive holds a second member of this name",
+                f.display()
+            )),
+            "{msg}"
+        );
     }
 }
