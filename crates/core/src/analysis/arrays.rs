@@ -10,9 +10,9 @@ use super::{invalid, AnalysisError};
 use crate::store::npy::{self, NpyArray};
 use crate::store::npz;
 
-/// Whether `p` ends in `.ext`.
+/// Whether `p` ends in `.ext`, in any case (`.NPY` too).
 pub(super) fn is_ext(p: &Path, ext: &str) -> bool {
-    p.extension().is_some_and(|e| e == ext)
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// One run's matrix (logits or features) and its name.
@@ -57,11 +57,16 @@ pub(super) fn split(
         }
         [count, n, cols] => (count, n, cols, true),
         _ => {
+            let labels = if shape.len() == 1 && what == "logits" {
+                "; a 1-D array is labels: give it with --labels"
+            } else {
+                ""
+            };
             return Err(invalid(
                 source,
                 format!(
                     "{what} must be (n, {c}) for one run or (N, n, {c}) for N stacked runs \
-                     (np.stack(runs)), found shape {shape:?}"
+                     (np.stack(runs)), found shape {shape:?}{labels}"
                 ),
             ));
         }

@@ -3,7 +3,9 @@
 //!
 //! The rules (`runvar analyze --help` and the README say the same):
 //! - the inputs are all run directories, or all array files (`.npy`, `.npz`), not both; a
-//!   path that does not exist is refused as such;
+//!   path that does not exist, a directory that is not a finished run directory (a study
+//!   directory, a folder of runs, a run that did not finish) and a file of another kind are
+//!   refused, each message saying which of these the path is;
 //! - every file or directory is given once: the same one twice under any spelling (`a.npy`
 //!   and `./a.npy`, a symbolic or hard link to it), as inputs or as `--features`, or one file
 //!   in two roles (input, `--labels`, `--features`), is refused, naming both spellings. A run
@@ -29,7 +31,7 @@ use std::path::{Path, PathBuf};
 use super::arrays::{is_ext, read_all, read_archive, split};
 use super::load::{check_labels, check_runs, labels_of, load_run_dir};
 use super::{invalid, AnalysisError, RunOutputs};
-use crate::store::npy;
+use crate::store::{is_complete, npy};
 
 /// What `runvar analyze` was given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,27 +63,29 @@ pub struct LoadedRuns {
 /// missing (labels, a second run), given twice, or of the wrong kind.
 pub fn load_inputs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
     check_paths(a)?;
-    let dirs: Vec<&PathBuf> = a.inputs.iter().filter(|p| p.is_dir()).collect();
-    if !dirs.is_empty() {
-        if dirs.len() < a.inputs.len() {
-            return Err(invalid(
-                dirs[0],
-                "a run directory among array files; give run directories or .npy/.npz files, not both",
-            ));
+    let first_dir = a.inputs.iter().find(|p| p.is_dir());
+    let first_file = a.inputs.iter().find(|p| !p.is_dir());
+    match (first_dir, first_file) {
+        (Some(dir), Some(file)) => Err(invalid(
+            dir,
+            format!(
+                "{}, given with a file ({}); give run directories or .npy/.npz files, not both",
+                describe_dir(dir),
+                file.display()
+            ),
+        )),
+        (Some(_), None) => from_dirs(a),
+        _ => {
+            if let Some(p) = a
+                .inputs
+                .iter()
+                .find(|p| !is_ext(p, "npy") && !is_ext(p, "npz"))
+            {
+                return Err(invalid(p, describe_file(p)));
+            }
+            from_files(a)
         }
-        return from_dirs(a);
     }
-    if let Some(p) = a
-        .inputs
-        .iter()
-        .find(|p| !is_ext(p, "npy") && !is_ext(p, "npz"))
-    {
-        return Err(invalid(
-            p,
-            "neither a run directory nor a .npy or .npz file (give all run directories or all array files)",
-        ));
-    }
-    from_files(a)
 }
 
 /// Where a path was given on the command line.
@@ -120,7 +124,7 @@ fn file_id(p: &Path, _meta: &fs::Metadata) -> Result<FileId, AnalysisError> {
     fs::canonicalize(p).map_err(|e| invalid(p, format!("cannot be resolved: {e}")))
 }
 
-/// Every path exists and is given once.
+/// Every path exists, is of a kind its role takes, and is given once.
 fn check_paths(a: &AnalyzeInputs) -> Result<(), AnalysisError> {
     let all = a
         .inputs
@@ -131,6 +135,28 @@ fn check_paths(a: &AnalyzeInputs) -> Result<(), AnalysisError> {
     let mut seen: HashMap<FileId, (Role, &Path)> = HashMap::new();
     for (role, p) in all {
         let meta = metadata(p, role)?;
+        match role {
+            Role::Labels if meta.is_dir() => {
+                return Err(invalid(
+                    p,
+                    "a directory given as --labels; --labels takes a 1-D integer .npy file",
+                ))
+            }
+            Role::Labels if is_ext(p, "npz") => {
+                return Err(invalid(
+                    p,
+                    "an .npz archive given as --labels; --labels takes a 1-D integer .npy file \
+                     (labels inside an .npz input are read from its `labels` member)",
+                ))
+            }
+            Role::Features if meta.is_dir() => {
+                return Err(invalid(
+                    p,
+                    "a directory given as --features; --features takes .npy/.npz files",
+                ))
+            }
+            _ => {}
+        }
         match seen.entry(file_id(p, &meta)?) {
             Entry::Occupied(first) => {
                 return Err(given_twice(*first.get(), (role, p), meta.is_dir()))
@@ -193,18 +219,81 @@ fn given_twice(first: (Role, &Path), second: (Role, &Path), dir: bool) -> Analys
     invalid(p1, format!("{alias}given {roles}; {why}"))
 }
 
-fn too_few(runs: &[RunOutputs]) -> Result<(), AnalysisError> {
+/// What a directory that is an input is, in words: a run directory, or what else.
+fn describe_dir(dir: &Path) -> String {
+    if is_complete(dir) {
+        return "a run directory".into();
+    }
+    if dir.join("study.json").is_file() {
+        return format!(
+            "a study directory, not a run directory (`runvar report {}` reports on it; its runs \
+             are {}/runs/CONDITION/NNNN)",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let mut runs: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| is_complete(p))
+        .collect();
+    runs.sort();
+    if let Some(first) = runs.first() {
+        return format!(
+            "a directory holding {} run directories, not a run directory itself (no DONE \
+             marker); give the runs, e.g. {}",
+            runs.len(),
+            first.display()
+        );
+    }
+    if dir.join("logits.npy").exists() {
+        return "a run directory that did not finish (no DONE marker)".into();
+    }
+    "a directory that is not a run directory (no DONE marker)".into()
+}
+
+/// What a file that is neither `.npy` nor `.npz` is, and what to do with it.
+fn describe_file(p: &Path) -> String {
+    let mut magic = [0u8; 6];
+    let head = fs::File::open(p)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
+        .unwrap_or(0);
+    let named = match p.extension() {
+        Some(e) => format!("named .{}", e.to_string_lossy()),
+        None => "named without an extension".into(),
+    };
+    if head == 6 && magic == *b"\x93NUMPY" {
+        format!("a .npy array by its contents, but {named}; rename it to end in .npy")
+    } else if head >= 4 && magic[..4] == *b"PK\x03\x04" {
+        format!("a zip archive, {named}; if np.savez wrote it, rename it to end in .npz")
+    } else {
+        format!(
+            "a file {named}, neither .npy nor .npz; inputs are run directories or .npy/.npz \
+             arrays"
+        )
+    }
+}
+
+/// Refuse fewer than two runs. `features_given`: the runs may have been taken by
+/// `--features`, which takes every path after it.
+fn too_few(runs: &[RunOutputs], features_given: bool) -> Result<(), AnalysisError> {
+    let hint = if features_given { GREEDY_FEATURES } else { "" };
     match runs {
-        [] => Err(AnalysisError::Inputs(
-            "no runs given; pairwise metrics need at least two".into(),
-        )),
+        [] => Err(AnalysisError::Inputs(format!(
+            "no runs given; pairwise metrics need at least two{hint}"
+        ))),
         [one] => Err(AnalysisError::Inputs(format!(
-            "only one run ({}); pairwise metrics need at least two: give more files or stack runs as (N, n, C)",
+            "only one run ({}); pairwise metrics need at least two: give more files or stack runs \
+             as (N, n, C){hint}",
             one.source.display()
         ))),
         _ => Ok(()),
     }
 }
+
+const GREEDY_FEATURES: &str =
+    " (--features takes every path after it, up to the next option: give the runs before it)";
 
 fn from_dirs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
     if a.labels.is_some() || !a.features.is_empty() {
@@ -213,6 +302,9 @@ fn from_dirs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
              labels.npy and features.npy"
                 .into(),
         ));
+    }
+    if let Some(d) = a.inputs.iter().find(|d| !is_complete(d)) {
+        return Err(invalid(d, describe_dir(d)));
     }
     let mut runs = Vec::new();
     let mut labels: Option<Vec<i64>> = None;
@@ -227,7 +319,7 @@ fn from_dirs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
         labels = Some(l);
         runs.push(r);
     }
-    too_few(&runs)?;
+    too_few(&runs, false)?;
     let labels = labels.expect("at least two runs were loaded");
     let labels_source = a.inputs[0].join("labels.npy");
     check_runs(&runs, &labels, &labels_source)?;
@@ -261,7 +353,7 @@ fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
             features: None,
         })
         .collect();
-    too_few(&runs)?;
+    too_few(&runs, !a.features.is_empty())?;
     let features = if a.features.is_empty() {
         paired
     } else {
@@ -278,9 +370,14 @@ fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
         if f.len() != runs.len() {
             return Err(AnalysisError::Inputs(format!(
                 "{} feature matrices from --features for {} runs; give one (n, d) per run, or \
-                 stacks of them, in the same order as the logits",
+                 stacks of them, in the same order as the logits{}",
                 f.len(),
-                runs.len()
+                runs.len(),
+                if f.len() > runs.len() {
+                    GREEDY_FEATURES
+                } else {
+                    ""
+                }
             )));
         }
         f.into_iter().map(Some).collect()
@@ -507,7 +604,12 @@ mod tests {
             Some(y.clone()),
             vec![],
         )));
-        assert!(msg.contains("not both"), "{msg}");
+        assert!(
+            msg.contains(
+                "a directory that is not a run directory (no DONE marker), given with a file ("
+            ) && msg.contains("a.npy); give run directories or .npy/.npz files, not both"),
+            "{msg}"
+        );
         let txt = write("a.txt", vec![]);
         let msg = err(load_inputs(&files(
             vec![a.clone(), txt],
@@ -515,7 +617,10 @@ mod tests {
             vec![],
         )));
         assert!(
-            msg.contains("a.txt: neither a run directory nor a .npy or .npz file"),
+            msg.contains(
+                "a.txt: a file named .txt, neither .npy nor .npz; inputs are run directories or \
+                 .npy/.npz arrays"
+            ),
             "{msg}"
         );
         let msg = err(load_inputs(&files(
@@ -548,6 +653,18 @@ mod tests {
     fn write(path: PathBuf, bytes: Vec<u8>) -> PathBuf {
         std::fs::write(&path, bytes).unwrap();
         path
+    }
+
+    /// A finished run directory as `runvar train` writes it (the arrays and `DONE`).
+    fn run_dir(dir: PathBuf, logits: &[f32], labels: &[i64], features: bool) -> PathBuf {
+        std::fs::create_dir_all(&dir).unwrap();
+        write(dir.join("logits.npy"), encode_f32(&[4, 3], logits));
+        write(dir.join("labels.npy"), encode_i64(&[labels.len()], labels));
+        if features {
+            write(dir.join("features.npy"), encode_f32(&[4, 2], &logits[..8]));
+        }
+        write(dir.join(crate::store::DONE), vec![]);
+        dir
     }
 
     /// A zip archive of stored members, as `np.savez` writes one.
@@ -687,6 +804,150 @@ mod tests {
         let msg = roles(&y, vec![y.clone(), fa]);
         assert!(
             msg.contains("given both as --labels and as --features"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn every_message_says_what_the_input_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let a = write(d.join("a.npy"), encode_f32(&[4, 3], &A));
+        let b = write(d.join("b.npy"), encode_f32(&[4, 3], &B));
+        let y = write(d.join("y.npy"), encode_i64(&[4], &Y));
+        let r1 = run_dir(d.join("runs/r1"), &A, &Y, true);
+        run_dir(d.join("runs/r2"), &B, &Y, true);
+        let with = |inputs: Vec<PathBuf>, labels: Option<&PathBuf>, features: Vec<PathBuf>| {
+            err(load_inputs(&files(inputs, labels.cloned(), features)))
+        };
+        // Paths that do not exist: files, run directories, a link to nothing, an option's file.
+        let gone = d.join("missing.npy");
+        assert_eq!(
+            with(vec![a.clone(), gone.clone()], Some(&y), vec![]),
+            format!("{}: does not exist", gone.display())
+        );
+        let r9 = d.join("runs/r9");
+        assert_eq!(
+            with(vec![r9.clone(), r1.clone()], None, vec![]),
+            format!("{}: does not exist", r9.display())
+        );
+        #[cfg(unix)]
+        {
+            let dangling = d.join("dangling.npy");
+            std::os::unix::fs::symlink(&gone, &dangling).unwrap();
+            assert_eq!(
+                with(vec![a.clone(), dangling.clone()], Some(&y), vec![]),
+                format!(
+                    "{}: a broken symbolic link: its target {} does not exist",
+                    dangling.display(),
+                    gone.display()
+                )
+            );
+        }
+        assert_eq!(
+            with(vec![a.clone(), b.clone()], Some(&gone), vec![]),
+            format!("{}: does not exist (given as --labels)", gone.display())
+        );
+        let msg = with(vec![a.clone(), b.clone()], Some(&y), vec![gone.clone()]);
+        assert!(
+            msg.ends_with("does not exist (given as --features)"),
+            "{msg}"
+        );
+        // Directories that are not finished run directories, alone or beside files.
+        let runs = d.join("runs");
+        assert_eq!(
+            with(vec![runs.clone(), r1.clone()], None, vec![]),
+            format!(
+                "{}: a directory holding 2 run directories, not a run directory itself (no DONE \
+                 marker); give the runs, e.g. {}",
+                runs.display(),
+                r1.display()
+            )
+        );
+        let study = d.join("study");
+        std::fs::create_dir_all(study.join("runs")).unwrap();
+        write(study.join("study.json"), b"{}".to_vec());
+        let msg = with(vec![study.clone(), r1.clone()], None, vec![]);
+        assert!(
+            msg.contains("study: a study directory, not a run directory (`runvar report"),
+            "{msg}"
+        );
+        let unfinished = run_dir(d.join("unfinished"), &B, &Y, true);
+        std::fs::remove_file(unfinished.join(crate::store::DONE)).unwrap();
+        assert_eq!(
+            with(vec![r1.clone(), unfinished.clone()], None, vec![]),
+            format!(
+                "{}: a run directory that did not finish (no DONE marker)",
+                unfinished.display()
+            )
+        );
+        for inputs in [vec![a.clone(), r1.clone()], vec![r1.clone(), a.clone()]] {
+            assert_eq!(
+                with(inputs, Some(&y), vec![]),
+                format!(
+                    "{}: a run directory, given with a file ({}); give run directories or \
+                     .npy/.npz files, not both",
+                    r1.display(),
+                    a.display()
+                )
+            );
+        }
+        // Files of other kinds, by name and by contents; the extension in any case.
+        let bare = write(d.join("logits"), encode_f32(&[4, 3], &A));
+        let msg = with(vec![a.clone(), bare], Some(&y), vec![]);
+        assert!(
+            msg.ends_with(
+                "logits: a .npy array by its contents, but named without an extension; rename \
+                 it to end in .npy"
+            ),
+            "{msg}"
+        );
+        let zip = write(
+            d.join("runs.dat"),
+            stored_zip(&[("a.npy", encode_f32(&[4, 3], &A))]),
+        );
+        let msg = with(vec![a.clone(), zip], Some(&y), vec![]);
+        assert!(
+            msg.ends_with(
+                "runs.dat: a zip archive, named .dat; if np.savez wrote it, rename it to end in \
+                 .npz"
+            ),
+            "{msg}"
+        );
+        let upper = write(d.join("B.NPY"), encode_f32(&[4, 3], &B));
+        assert!(load_inputs(&files(vec![a.clone(), upper], Some(y.clone()), vec![])).is_ok());
+        // --labels that cannot be labels; labels given as an input.
+        let msg = with(vec![a.clone(), b.clone()], Some(&runs), vec![]);
+        assert!(
+            msg.ends_with(
+                "runs: a directory given as --labels; --labels takes a 1-D integer .npy file"
+            ),
+            "{msg}"
+        );
+        let npz = write(
+            d.join("y.npz"),
+            stored_zip(&[("labels.npy", encode_i64(&[4], &Y))]),
+        );
+        let msg = with(vec![a.clone(), b.clone()], Some(&npz), vec![]);
+        assert!(
+            msg.contains("y.npz: an .npz archive given as --labels;"),
+            "{msg}"
+        );
+        let msg = with(vec![a.clone(), b.clone(), y.clone()], None, vec![]);
+        assert!(
+            msg.ends_with("found shape [4]; a 1-D array is labels: give it with --labels"),
+            "{msg}"
+        );
+        // --features took the second run: it takes every path after it.
+        let fa = write(d.join("fa.npy"), encode_f32(&[4, 2], &[0.5; 8]));
+        let fb = write(d.join("fb.npy"), encode_f32(&[4, 2], &[0.25; 8]));
+        let msg = with(vec![a.clone()], Some(&y), vec![fa, b, fb]);
+        assert!(
+            msg.starts_with("only one run (")
+                && msg.ends_with(
+                    "(--features takes every path after it, up to the next option: give the \
+                     runs before it)"
+                ),
             "{msg}"
         );
     }
