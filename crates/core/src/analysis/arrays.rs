@@ -98,17 +98,35 @@ pub(super) fn split(
         .collect()
 }
 
-/// Labels found inside archives, and where.
+/// Labels found inside archives or run directories, and where.
 pub(super) type Found = Option<(Vec<i64>, PathBuf)>;
 
-fn same_labels(found: &mut Found, labels: Vec<i64>, source: &Path) -> Result<(), AnalysisError> {
+/// Where two label vectors first differ, in words: `"4 labels against 5"`, `"label 2 at
+/// index 7 against 1"`.
+pub(super) fn label_difference(ours: &[i64], theirs: &[i64]) -> String {
+    if ours.len() != theirs.len() {
+        return format!("{} labels against {}", ours.len(), theirs.len());
+    }
+    match ours.iter().zip(theirs).position(|(a, b)| a != b) {
+        Some(i) => format!("label {} at index {i} against {}", ours[i], theirs[i]),
+        None => "the same labels".into(),
+    }
+}
+
+/// Keep the first labels found; refuse later ones that differ, naming both sources.
+pub(super) fn same_labels(
+    found: &mut Found,
+    labels: Vec<i64>,
+    source: &Path,
+) -> Result<(), AnalysisError> {
     if let Some((prev, prev_source)) = found {
         if *prev != labels {
             return Err(invalid(
                 source,
                 format!(
-                    "labels differ from {}; runs must score the same test set",
-                    prev_source.display()
+                    "labels differ from {} ({}); runs must score the same test set",
+                    prev_source.display(),
+                    label_difference(&labels, prev)
                 ),
             ));
         }

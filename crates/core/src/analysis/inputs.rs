@@ -11,6 +11,10 @@
 //!   in two roles (input, `--labels`, `--features`), is refused, naming both spellings. A run
 //!   compared with itself would agree perfectly. Two different files that hold the same
 //!   numbers are accepted: that is what a deterministic control gives;
+//! - a run directory carries its own `labels.npy` and `features.npy`: with run directories,
+//!   `--labels` is a check (it must agree with every run's labels) and `--features` is
+//!   refused; features are used when every run has them, and a run without them beside runs
+//!   with them is refused;
 //! - a 2-D `(n, C)` array is one run; a 3-D `(N, n, C)` array, as `np.save(path,
 //!   np.stack(runs))` writes it, is N runs, N >= 2: a stack of one is refused (drop the axis or
 //!   stack more runs), and so is an empty one;
@@ -28,7 +32,7 @@ use std::collections::hash_map::{Entry, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::arrays::{is_ext, read_all, read_archive, split};
+use super::arrays::{is_ext, label_difference, read_all, read_archive, same_labels, split, Found};
 use super::load::{check_labels, check_runs, labels_of, load_run_dir};
 use super::{invalid, AnalysisError, RunOutputs};
 use crate::store::{is_complete, npy};
@@ -295,33 +299,58 @@ fn too_few(runs: &[RunOutputs], features_given: bool) -> Result<(), AnalysisErro
 const GREEDY_FEATURES: &str =
     " (--features takes every path after it, up to the next option: give the runs before it)";
 
+/// Refuse features for some runs but not others (the CKA column would quietly go empty).
+fn features_for_all_or_none(runs: &[RunOutputs], none_means: &str) -> Result<(), AnalysisError> {
+    let with = runs.iter().filter(|r| r.features.is_some()).count();
+    match runs.iter().find(|r| r.features.is_none()) {
+        Some(without) if with > 0 => Err(AnalysisError::Inputs(format!(
+            "features for {with} of {} runs (none for {}{none_means}); give features for every \
+             run or for none",
+            runs.len(),
+            without.source.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn from_dirs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
-    if a.labels.is_some() || !a.features.is_empty() {
-        return Err(AnalysisError::Inputs(
-            "--labels and --features are for .npy/.npz inputs; a run directory holds its own \
-             labels.npy and features.npy"
-                .into(),
+    if let Some(f) = a.features.first() {
+        return Err(invalid(
+            f,
+            format!(
+                "--features with run directories: each run directory holds its own features.npy \
+                 ({}); --features is for .npy/.npz inputs",
+                a.inputs[0].join("features.npy").display()
+            ),
         ));
     }
     if let Some(d) = a.inputs.iter().find(|d| !is_complete(d)) {
         return Err(invalid(d, describe_dir(d)));
     }
     let mut runs = Vec::new();
-    let mut labels: Option<Vec<i64>> = None;
+    let mut found: Found = None;
     for p in &a.inputs {
         let (r, l) = load_run_dir(p)?;
-        if labels.as_ref().is_some_and(|prev| *prev != l) {
-            return Err(invalid(
-                &p.join("labels.npy"),
-                "differs from the first run's labels.npy; runs must score the same test set",
-            ));
-        }
-        labels = Some(l);
+        same_labels(&mut found, l, &p.join("labels.npy"))?;
         runs.push(r);
     }
     too_few(&runs, false)?;
-    let labels = labels.expect("at least two runs were loaded");
-    let labels_source = a.inputs[0].join("labels.npy");
+    let (labels, labels_source) = found.expect("at least two runs were loaded");
+    if let Some(p) = &a.labels {
+        let given = labels_of(npy::read(p)?, p)?;
+        if given != labels {
+            return Err(invalid(
+                p,
+                format!(
+                    "differs from {} ({}); with run directories, --labels only checks that the \
+                     runs scored these labels",
+                    labels_source.display(),
+                    label_difference(&given, &labels)
+                ),
+            ));
+        }
+    }
+    features_for_all_or_none(&runs, ": no features.npy")?;
     check_runs(&runs, &labels, &labels_source)?;
     Ok(LoadedRuns {
         runs,
@@ -382,18 +411,6 @@ fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
         }
         f.into_iter().map(Some).collect()
     };
-    let with = features.iter().filter(|f| f.is_some()).count();
-    if with != 0 && with != runs.len() {
-        let without = features
-            .iter()
-            .position(Option::is_none)
-            .expect("some run has none");
-        return Err(AnalysisError::Inputs(format!(
-            "features for {with} of {} runs (none for {}); give features for every run or for none",
-            runs.len(),
-            runs[without].source.display()
-        )));
-    }
     for (run, f) in runs.iter_mut().zip(features) {
         if let Some(f) = f {
             if f.n != run.n {
@@ -405,6 +422,7 @@ fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
             run.features = Some((f.values, f.cols));
         }
     }
+    features_for_all_or_none(&runs, "")?;
     let (labels, labels_source) = match (&a.labels, found) {
         (Some(p), inner) => {
             let labels = labels_of(npy::read(p)?, p)?;
@@ -412,7 +430,11 @@ fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
                 if other != labels {
                     return Err(invalid(
                         &source,
-                        format!("differs from --labels {}", p.display()),
+                        format!(
+                            "differs from --labels {} ({})",
+                            p.display(),
+                            label_difference(&other, &labels)
+                        ),
                     ));
                 }
             }
@@ -623,15 +645,6 @@ mod tests {
             ),
             "{msg}"
         );
-        let msg = err(load_inputs(&files(
-            vec![d.to_path_buf()],
-            Some(y.clone()),
-            vec![],
-        )));
-        assert!(
-            msg.contains("--labels and --features are for .npy/.npz inputs"),
-            "{msg}"
-        );
         let c = write("c.npy", encode_f32(&[8, 3], &[0.0; 24]));
         let msg = err(load_inputs(&files(
             vec![fixture("runs_features.npz"), c],
@@ -806,6 +819,87 @@ mod tests {
             msg.contains("given both as --labels and as --features"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn run_directories_check_labels_and_refuse_features() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let r1 = run_dir(d.join("r1"), &A, &Y, true);
+        let r2 = run_dir(d.join("r2"), &B, &Y, true);
+        let dirs = |inputs: &[&PathBuf], labels: Option<&PathBuf>, features: Vec<PathBuf>| {
+            load_inputs(&files(
+                inputs.iter().map(|p| p.to_path_buf()).collect(),
+                labels.cloned(),
+                features,
+            ))
+        };
+        let ok = dirs(&[&r1, &r2], None, vec![]).unwrap();
+        assert!(ok.runs.iter().all(|r| r.features.is_some()));
+        // The same directory twice, also as `r1/.`; a copy of it is another run.
+        let msg = err(dirs(&[&r1, &r2, &r1], None, vec![]));
+        assert!(msg.contains("r1: given twice as an input;"), "{msg}");
+        let msg = err(dirs(&[&r1, &r1.join(".")], None, vec![]));
+        assert!(
+            msg.contains(&format!(
+                "the same directory as {}, given twice",
+                r1.display()
+            )),
+            "{msg}"
+        );
+        let copy = run_dir(d.join("copy"), &A, &Y, true);
+        assert_eq!(dirs(&[&r1, &copy], None, vec![]).unwrap().runs.len(), 2);
+        // --labels: a check against every run's labels.npy.
+        let y = write(d.join("y.npy"), encode_i64(&[4], &Y));
+        let checked = dirs(&[&r1, &r2], Some(&y), vec![]).unwrap();
+        assert_eq!(checked.labels, Y);
+        let other = write(d.join("other.npy"), encode_i64(&[4], &[0, 1, 2, 1]));
+        assert_eq!(
+            err(dirs(&[&r1, &r2], Some(&other), vec![])),
+            format!(
+                "{}: differs from {} (label 1 at index 3 against 0); with run directories, \
+                 --labels only checks that the runs scored these labels",
+                other.display(),
+                r1.join("labels.npy").display()
+            )
+        );
+        let short = write(d.join("short.npy"), encode_i64(&[2], &[0, 1]));
+        let msg = err(dirs(&[&r1, &r2], Some(&short), vec![]));
+        assert!(msg.contains("(2 labels against 4)"), "{msg}");
+        // --features: refused, naming the file and the run directory's own.
+        let fa = write(d.join("fa.npy"), encode_f32(&[4, 2], &[0.5; 8]));
+        let fb = write(d.join("fb.npy"), encode_f32(&[4, 2], &[0.25; 8]));
+        assert_eq!(
+            err(dirs(&[&r1, &r2], None, vec![fa, fb])),
+            format!(
+                "{}: --features with run directories: each run directory holds its own \
+                 features.npy ({}); --features is for .npy/.npz inputs",
+                d.join("fa.npy").display(),
+                r1.join("features.npy").display()
+            )
+        );
+        // Runs that scored different labels; a run without features.npy beside runs with it.
+        let r3 = run_dir(d.join("r3"), &B, &[0, 1, 1, 0], true);
+        assert_eq!(
+            err(dirs(&[&r1, &r3], None, vec![])),
+            format!(
+                "{}: labels differ from {} (label 1 at index 2 against 2); runs must score the \
+                 same test set",
+                r3.join("labels.npy").display(),
+                r1.join("labels.npy").display()
+            )
+        );
+        let bare = run_dir(d.join("bare"), &B, &Y, false);
+        assert_eq!(
+            err(dirs(&[&r1, &bare], None, vec![])),
+            format!(
+                "features for 1 of 2 runs (none for {}: no features.npy); give features for \
+                 every run or for none",
+                bare.display()
+            )
+        );
+        let none = run_dir(d.join("none"), &A, &Y, false);
+        assert!(dirs(&[&none, &bare], None, vec![]).is_ok());
     }
 
     #[test]
