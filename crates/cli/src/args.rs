@@ -62,6 +62,13 @@ pub enum Command {
     /// `features` (the features of the archive's only logits member) and `features_NAME` (of
     /// member NAME). Give run directories or array files, not both, and two runs or more.
     ///
+    /// Each run is given once: the same file or directory twice, under any spelling (./a.npy,
+    /// a link to it), is refused, and so is one file given in two roles (an input and --labels
+    /// or --features); two different files that hold the same numbers are two runs (a
+    /// deterministic control). A run directory holds its own labels.npy and features.npy: with
+    /// run directories, --labels is checked against every run's labels and --features is
+    /// refused.
+    ///
     /// Examples: runvar analyze seed*/logits.npy --labels labels.npy --features seed*/feats.npy;
     /// runvar analyze stacked.npy --labels labels.npy; runvar analyze runs.npz (saved with
     /// np.savez("runs.npz", logits=np.stack(runs), labels=y)).
@@ -369,13 +376,16 @@ pub struct StudyArgs {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Run directories, or .npy/.npz files of logits: (n, C) for one run, (N, n, C) for N.
+    /// Give each once.
     #[arg(required = true, value_name = "RUN_DIR_OR_NPY")]
     pub inputs: Vec<PathBuf>,
     /// Labels .npy (1-D integers); required with array files unless an .npz holds `labels`.
+    /// With run directories, a check: it must equal every run's labels.npy.
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
     /// Penultimate features for CKA: .npy/.npz files giving one (n, d) matrix per run, or
-    /// (N, n, d) stacks, in the order of the logits.
+    /// (N, n, d) stacks, in the order of the logits. Takes every path up to the next option,
+    /// so give the runs first. Not with run directories (each holds its features.npy).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub features: Vec<PathBuf>,
     /// Name of this group of runs in the table.

@@ -117,7 +117,7 @@ fn bad_inputs_name_the_file() {
             d,
             &["analyze", "a.npy", "missing.npy", "--labels", "labels.npy"],
         ),
-        &["missing.npy"],
+        &["runvar: missing.npy: does not exist\n"],
     );
     fs::write(d.join("junk.npy"), b"not numpy").unwrap();
     fails(
@@ -310,4 +310,196 @@ fn run_directories_with_features_give_cka() {
         "CKA of differently initialized runs: {cka}"
     );
     assert!(row["disagreement"].as_f64().unwrap() > 0.0);
+}
+
+/// The same file twice, under any spelling, is one run compared with itself: refused. A copy
+/// is another file, and two bit-identical runs are what a deterministic control gives.
+#[test]
+fn the_same_file_twice_is_refused_a_copy_is_a_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    let labels = ["--labels", "labels.npy"];
+    let analyze = |inputs: &[&str]| {
+        let mut args = vec!["analyze"];
+        args.extend_from_slice(inputs);
+        args.extend_from_slice(&labels);
+        runvar(d, &args)
+    };
+    fails(
+        analyze(&["a.npy", "b.npy", "a.npy"]),
+        &[
+            "runvar: a.npy: given twice as an input",
+            "(disagreement 0, correlation 1); give each run once",
+        ],
+    );
+    fails(
+        analyze(&["a.npy", "./a.npy"]),
+        &["runvar: ./a.npy: the same file as a.npy, given twice as an input"],
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("a.npy", d.join("link.npy")).unwrap();
+        fails(
+            analyze(&["link.npy", "b.npy", "a.npy"]),
+            &["runvar: a.npy: the same file as link.npy, given twice as an input"],
+        );
+    }
+    fs::copy(d.join("a.npy"), d.join("copy.npy")).unwrap();
+    let control = analyze_json(d, &["a.npy", "copy.npy", "--labels", "labels.npy"]);
+    assert_eq!(control["n"], 2);
+    assert_eq!(control["disagreement"], 0.0, "{control}");
+    assert_eq!(control["correlation"], 1.0, "{control}");
+    // Labels given also as an input, or as an input only; features twice.
+    fails(
+        analyze(&["a.npy", "b.npy", "labels.npy"]),
+        &["runvar: labels.npy: given both as an input and as --labels"],
+    );
+    fails(
+        runvar(d, &["analyze", "a.npy", "b.npy", "labels.npy"]),
+        &[
+            "labels.npy: logits must be (n, C)",
+            "a 1-D array is labels: give it with --labels",
+        ],
+    );
+    save_f32(d, "fa.npy", &[4, 2], &[0.5; 8]);
+    fails(
+        analyze(&["a.npy", "b.npy", "--features", "fa.npy", "fa.npy"]),
+        &["runvar: fa.npy: given twice to --features"],
+    );
+}
+
+/// Inputs that are not what they were taken for are named for what they are.
+#[test]
+fn inputs_are_named_for_what_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    fails(
+        runvar(d, &["analyze", "runs/r9", "runs/r8"]),
+        &["runvar: runs/r9: does not exist\n"],
+    );
+    fs::create_dir(d.join("notes")).unwrap();
+    fails(
+        runvar(d, &["analyze", "a.npy", "notes", "--labels", "labels.npy"]),
+        &[
+            "runvar: notes: a directory that is not a run directory (no DONE marker), given with \
+           a file (a.npy); give run directories or .npy/.npz files, not both",
+        ],
+    );
+    fs::copy(d.join("a.npy"), d.join("logits")).unwrap();
+    fails(
+        runvar(d, &["analyze", "a.npy", "logits", "--labels", "labels.npy"]),
+        &["runvar: logits: a .npy array by its contents, but named without an extension"],
+    );
+    save_f32(d, "fa.npy", &[4, 2], &[0.5; 8]);
+    fails(
+        runvar(
+            d,
+            &[
+                "analyze",
+                "a.npy",
+                "--labels",
+                "labels.npy",
+                "--features",
+                "fa.npy",
+                "b.npy",
+            ],
+        ),
+        &[
+            "only one run (a.npy)",
+            "--features takes every path after it",
+        ],
+    );
+}
+
+/// With run directories, --labels is a check against every run's labels.npy and --features
+/// is refused; the same directory twice is refused, a copy of it is a second run.
+#[test]
+fn run_directories_given_twice_or_with_labels_and_features() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    for (seed, name) in [("1", "runs/r1"), ("2", "runs/r2")] {
+        ok(runvar(
+            d,
+            &[
+                "train",
+                "--preset",
+                "digits-mlp",
+                "--epochs",
+                "1",
+                "--threads",
+                "1",
+                "--seed-init",
+                seed,
+                "--out",
+                name,
+                "-q",
+            ],
+        ));
+    }
+    fails(
+        runvar(d, &["analyze", "runs/r1", "runs/r2", "runs/r1"]),
+        &["runvar: runs/r1: given twice as an input"],
+    );
+    fails(
+        runvar(d, &["analyze", "runs/r1", "./runs/r1/"]),
+        &["runvar: ./runs/r1/: the same directory as runs/r1, given twice as an input"],
+    );
+    fs::create_dir(d.join("copy")).unwrap();
+    for f in fs::read_dir(d.join("runs/r1")).unwrap() {
+        let f = f.unwrap();
+        fs::copy(f.path(), d.join("copy").join(f.file_name())).unwrap();
+    }
+    let control = analyze_json(d, &["runs/r1", "copy"]);
+    assert_eq!(control["disagreement"], 0.0, "{control}");
+    assert_eq!(control["cka"], 1.0, "{control}");
+    // --labels: equal to the runs' labels, it changes nothing; different, it is an error.
+    let plain = analyze_json(d, &["runs/r1", "runs/r2"]);
+    assert_eq!(
+        analyze_json(d, &["runs/r1", "runs/r2", "--labels", "runs/r1/labels.npy"]),
+        plain
+    );
+    let mut y = npy::read(&d.join("runs/r1/labels.npy"))
+        .unwrap()
+        .into_i64(Path::new("labels.npy"))
+        .unwrap();
+    y[5] = (y[5] + 1) % 10;
+    save_i64(d, "wrong.npy", &y);
+    fails(
+        runvar(
+            d,
+            &["analyze", "runs/r1", "runs/r2", "--labels", "wrong.npy"],
+        ),
+        &[
+            "runvar: wrong.npy: differs from runs/r1/labels.npy (label ",
+            " at index 5 against ",
+        ],
+    );
+    fails(
+        runvar(
+            d,
+            &[
+                "analyze",
+                "runs/r1",
+                "runs/r2",
+                "--features",
+                "a.npy",
+                "b.npy",
+            ],
+        ),
+        &[
+            "runvar: a.npy: --features with run directories",
+            "holds its own features.npy (runs/r1/features.npy)",
+        ],
+    );
+    fails(
+        runvar(d, &["analyze", "runs", "runs/r1"]),
+        &["runvar: runs: a directory holding 2 run directories, not a run directory itself"],
+    );
+    fails(
+        runvar(d, &["analyze", "runs/r1", "a.npy"]),
+        &["runvar: runs/r1: a run directory, given with a file (a.npy)"],
+    );
 }

@@ -1,6 +1,7 @@
 //! Array files to runs: a 2-D array is one run, a 3-D array a stack of runs, and an `.npz`
 //! archive's members are runs, stacks, labels or features by the rules of [`super::inputs`].
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -9,9 +10,9 @@ use super::{invalid, AnalysisError};
 use crate::store::npy::{self, NpyArray};
 use crate::store::npz;
 
-/// Whether `p` ends in `.ext`.
+/// Whether `p` ends in `.ext`, in any case (`.NPY` too).
 pub(super) fn is_ext(p: &Path, ext: &str) -> bool {
-    p.extension().is_some_and(|e| e == ext)
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// One run's matrix (logits or features) and its name.
@@ -56,13 +57,18 @@ pub(super) fn split(
         }
         [count, n, cols] => (count, n, cols, true),
         _ => {
+            let labels = if shape.len() == 1 && what == "logits" {
+                "; a 1-D array is labels: give it with --labels"
+            } else {
+                ""
+            };
             return Err(invalid(
                 source,
                 format!(
                     "{what} must be (n, {c}) for one run or (N, n, {c}) for N stacked runs \
-                     (np.stack(runs)), found shape {shape:?}"
+                     (np.stack(runs)), found shape {shape:?}{labels}"
                 ),
-            ))
+            ));
         }
     };
     let values = arr.into_f32(source)?;
@@ -92,17 +98,35 @@ pub(super) fn split(
         .collect()
 }
 
-/// Labels found inside archives, and where.
+/// Labels found inside archives or run directories, and where.
 pub(super) type Found = Option<(Vec<i64>, PathBuf)>;
 
-fn same_labels(found: &mut Found, labels: Vec<i64>, source: &Path) -> Result<(), AnalysisError> {
+/// Where two label vectors first differ, in words: `"4 labels against 5"`, `"label 2 at
+/// index 7 against 1"`.
+pub(super) fn label_difference(ours: &[i64], theirs: &[i64]) -> String {
+    if ours.len() != theirs.len() {
+        return format!("{} labels against {}", ours.len(), theirs.len());
+    }
+    match ours.iter().zip(theirs).position(|(a, b)| a != b) {
+        Some(i) => format!("label {} at index {i} against {}", ours[i], theirs[i]),
+        None => "the same labels".into(),
+    }
+}
+
+/// Keep the first labels found; refuse later ones that differ, naming both sources.
+pub(super) fn same_labels(
+    found: &mut Found,
+    labels: Vec<i64>,
+    source: &Path,
+) -> Result<(), AnalysisError> {
     if let Some((prev, prev_source)) = found {
         if *prev != labels {
             return Err(invalid(
                 source,
                 format!(
-                    "labels differ from {}; runs must score the same test set",
-                    prev_source.display()
+                    "labels differ from {} ({}); runs must score the same test set",
+                    prev_source.display(),
+                    label_difference(&labels, prev)
                 ),
             ));
         }
@@ -110,6 +134,21 @@ fn same_labels(found: &mut Found, labels: Vec<i64>, source: &Path) -> Result<(),
         *found = Some((labels, source.to_path_buf()));
     }
     Ok(())
+}
+
+/// The members of an archive, refusing two of one name (a zip appended to; numpy would read
+/// only the last of them).
+fn members_of(path: &Path) -> Result<Vec<npz::NpzMember>, AnalysisError> {
+    let members = npz::read(path)?;
+    let mut seen = HashSet::new();
+    if let Some(m) = members.iter().find(|m| !seen.insert(m.name.as_str())) {
+        return Err(invalid(
+            &m.source,
+            "the archive holds a second member of this name (numpy would read only the last); \
+             write it again with np.savez",
+        ));
+    }
+    Ok(members)
 }
 
 /// One archive: its logits runs appended to `logits`, their features (by the `features` /
@@ -122,7 +161,7 @@ pub(super) fn read_archive(
 ) -> Result<(), AnalysisError> {
     let mut features = Vec::new();
     let mut members: Vec<(String, Range<usize>)> = Vec::new();
-    for m in npz::read(path)? {
+    for m in members_of(path)? {
         if m.name == "labels" {
             let labels = labels_of(m.array, &m.source)?;
             same_labels(found, labels, &m.source)?;
@@ -184,7 +223,7 @@ pub(super) fn read_all(paths: &[PathBuf], what: &str) -> Result<Vec<Matrix>, Ana
     let mut out = Vec::new();
     for p in paths {
         if is_ext(p, "npz") {
-            for m in npz::read(p)? {
+            for m in members_of(p)? {
                 out.extend(split(m.array, &m.source, what)?);
             }
         } else {
