@@ -19,6 +19,16 @@ use crate::Outcome;
 /// The default task of `runvar instability`.
 const DEFAULT_PRESET: &str = "mnist1d-resnet8";
 
+/// Make the folder `out` (if missing) and check that a file can be created in it, so that a
+/// read-only or misnamed output folder is refused before minutes of training.
+fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+    let probe = out.join(format!(".runvar-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .with_context(|| format!("{}: cannot write into it", out.display()))
+}
+
 /// Write the report files together, all or none ([`runvar_core::store::write_all_atomic`]).
 fn write_all(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
     let bytes: Vec<(PathBuf, Vec<u8>)> = files
@@ -199,6 +209,8 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
             spec,
         });
     }
+    // Before training: an output folder that cannot be written fails now, not after it.
+    check_writable(&out)?;
     let prepared = data::prepare(&base).context("loading the dataset")?;
     // The flip sizes, from the twins' own bit-flip records.
     let mut flip_sizes = Vec::new();
@@ -229,7 +241,6 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     bar.finish_and_clear();
     let base_acc = followed.base_accuracy;
     let r = report(&base, followed, flip_sizes, base_acc);
-    std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
     write_all(&[
         (
             out.join("instability.json"),
@@ -278,6 +289,7 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs/instability-sweep"));
+    check_writable(&out)?;
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for c in &chosen {
