@@ -281,23 +281,7 @@ fn stack_of_one_is_refused() {
 fn run_directories_with_features_give_cka() {
     let tmp = tempfile::tempdir().unwrap();
     for (seed, name) in [("1", "r1"), ("2", "r2"), ("3", "r3")] {
-        ok(runvar(
-            tmp.path(),
-            &[
-                "train",
-                "--preset",
-                "digits-mlp",
-                "--epochs",
-                "1",
-                "--threads",
-                "1",
-                "--seed-init",
-                seed,
-                "--out",
-                name,
-                "-q",
-            ],
-        ));
+        util::train_digits(tmp.path(), name, "1", &["--seed-init", seed]);
     }
     let out = ok(runvar(
         tmp.path(),
@@ -421,23 +405,7 @@ fn run_directories_given_twice_or_with_labels_and_features() {
     let d = tmp.path();
     fixture(d);
     for (seed, name) in [("1", "runs/r1"), ("2", "runs/r2")] {
-        ok(runvar(
-            d,
-            &[
-                "train",
-                "--preset",
-                "digits-mlp",
-                "--epochs",
-                "1",
-                "--threads",
-                "1",
-                "--seed-init",
-                seed,
-                "--out",
-                name,
-                "-q",
-            ],
-        ));
+        util::train_digits(d, name, "1", &["--seed-init", seed]);
     }
     fails(
         runvar(d, &["analyze", "runs/r1", "runs/r2", "runs/r1"]),

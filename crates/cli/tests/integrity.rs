@@ -59,21 +59,7 @@ fn damaged_or_foreign_runs_are_named_and_not_counted() {
     fs::write(runs.join("control/0002/record.json"), "garbage").unwrap();
     fs::remove_dir_all(runs.join("all/0000")).unwrap();
     fs::rename(runs.join("control/0001"), runs.join("all/0000")).unwrap();
-    ok(runvar(
-        tmp.path(),
-        &[
-            "train",
-            "--preset",
-            "digits-mlp",
-            "--epochs",
-            "1",
-            "--seed-init",
-            "2",
-            "--quiet",
-            "--out",
-            "one-epoch",
-        ],
-    ));
+    util::train_digits(tmp.path(), "one-epoch", "1", &["--seed-init", "2"]);
     fs::remove_dir_all(runs.join("init/0002")).unwrap();
     fs::rename(tmp.path().join("one-epoch"), runs.join("init/0002")).unwrap();
 
@@ -128,21 +114,7 @@ fn damaged_or_foreign_runs_are_named_and_not_counted() {
 fn analyze_refuses_a_run_directory_whose_files_changed() {
     let tmp = tempfile::tempdir().unwrap();
     for (seed, out) in [("1", "a"), ("2", "b")] {
-        ok(runvar(
-            tmp.path(),
-            &[
-                "train",
-                "--preset",
-                "digits-mlp",
-                "--epochs",
-                "1",
-                "--seed-init",
-                seed,
-                "--quiet",
-                "--out",
-                out,
-            ],
-        ));
+        util::train_digits(tmp.path(), out, "1", &["--seed-init", seed]);
     }
     ok(runvar(tmp.path(), &["analyze", "a", "b"]));
     flip_last_bit(&tmp.path().join("b/labels.npy"));

@@ -459,19 +459,7 @@ fn an_interrupted_train_leaves_nothing_the_next_one_keeps() {
     assert!(status.success());
     child.wait().unwrap();
     assert_eq!(hidden().len(), 1, "the killed run's temporary is there");
-    ok(runvar(
-        tmp.path(),
-        &[
-            "train",
-            "--preset",
-            "digits-mlp",
-            "--epochs",
-            "1",
-            "--quiet",
-            "--out",
-            "runs/next",
-        ],
-    ));
+    util::train_digits(tmp.path(), "runs/next", "1", &[]);
     assert!(hidden().is_empty(), "{:?}", hidden());
     assert!(runs.join("next/DONE").is_file() && !runs.join("killed").exists());
 }

@@ -67,3 +67,22 @@ pub fn fails(out: Output, needles: &[&str]) -> String {
 pub fn real_data(test: &str) -> Option<PathBuf> {
     runvar_core::testing::real_data(test)
 }
+
+/// `runvar train --preset digits-mlp --epochs EPOCHS --threads 1 --quiet --out OUT EXTRA...` in
+/// `dir`, asserting success: the small real run many tests start from.
+pub fn train_digits(dir: &Path, out: &str, epochs: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train",
+        "--preset",
+        "digits-mlp",
+        "--epochs",
+        epochs,
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    ok(runvar(dir, &args))
+}
