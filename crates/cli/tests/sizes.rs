@@ -39,7 +39,7 @@ fn absurd_sizes_are_refused_with_the_largest_that_fits() {
         "replicas = 2\nconditions = [\"control\", \"init\"]\nbootstrap = 10000000000\n\
          [run]\npreset = \"digits-mlp\"\n",
     );
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["train", "--spec", "wide.toml", "--out", "r"],
             "model.hidden[0] = 1000000000",
@@ -79,11 +79,34 @@ fn absurd_sizes_are_refused_with_the_largest_that_fits() {
             "--bootstrap = 10000000000",
         ),
     ];
+    // 200,000 runs of one example in a 1.6 MB file: their N x N tables would need terabytes.
+    let n = 200_000;
+    let stack = runvar_core::store::npy::encode_f32(&[n, 1, 2], &vec![0.5; 2 * n]);
+    fs::write(d.join("many.npy"), stack).unwrap();
+    fs::write(
+        d.join("y.npy"),
+        runvar_core::store::npy::encode_i64(&[1], &[0]),
+    )
+    .unwrap();
+    cases.push((
+        vec!["analyze", "many.npy", "--labels", "y.npy"],
+        "runs = 200000",
+    ));
     for (args, needle) in cases {
         let err = fails(runvar(d, &args), &[needle, "available;"]);
         assert!(err.contains("is the largest that fits"), "{args:?}: {err}");
     }
-    only(d, &["boot.toml", "resnet.toml", "two.toml", "wide.toml"]);
+    only(
+        d,
+        &[
+            "boot.toml",
+            "many.npy",
+            "resnet.toml",
+            "two.toml",
+            "wide.toml",
+            "y.npy",
+        ],
+    );
 }
 
 #[test]

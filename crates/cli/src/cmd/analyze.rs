@@ -27,6 +27,16 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         features: a.features,
     })?;
     let (runs, labels) = (loaded.runs, loaded.labels);
+    if let Some(free) = runvar_core::machine::available_memory() {
+        // A small file can stack a million tiny runs: the N x N tables are what grows.
+        runvar_core::machine::check_size(
+            "runs",
+            runs.len() as u64,
+            "the pairwise tables of that many runs",
+            free,
+            |n| 12.0 * 8.0 * n as f64 * n as f64,
+        )?;
+    }
     let boot = Bootstrap {
         resamples: a.bootstrap,
         ..Bootstrap::default()
