@@ -147,7 +147,34 @@ fn integers_in_both_byte_orders() {
     }
     assert_eq!(ints(read("i1.npy")), vec![-128, -1, 0, 1, 127]);
     assert_eq!(ints(read("u1.npy")), vec![0, 1, 255]);
-    assert_eq!(ints(read("b1.npy")), vec![1, 0, 1]);
+}
+
+/// np.array([True, False, True]): read as booleans, never as the integers 1, 0, 1, so a mask
+/// saved by mistake is not taken for class labels.
+#[test]
+fn bools_are_not_integers() {
+    let a = read("b1.npy");
+    assert_eq!(a.shape, vec![3]);
+    assert_eq!(a.data, NpyData::Bool(vec![true, false, true]));
+    let path = fixture("b1.npy");
+    let msg = read("b1.npy").into_i64(&path).unwrap_err().to_string();
+    assert!(msg.contains("found bool (|b1)"), "{msg}");
+    let msg = read("b1.npy").into_f32(&path).unwrap_err().to_string();
+    assert!(msg.contains("found bool (|b1)"), "{msg}");
+    let msg = runvar_core::analysis::read_labels(&path, 10)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        format!(
+            "{}: labels must be integers, found bool (|b1)",
+            path.display()
+        )
+    );
+    let msg = runvar_core::analysis::read_labels(&fixture("f4_le.npy"), 10)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("must be"), "{msg}");
 }
 
 /// The three runs a, b, c of crates/cli/tests/analyze.rs, row-major.
