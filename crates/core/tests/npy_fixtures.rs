@@ -314,6 +314,51 @@ fn huge_declared_shape_is_refused_without_allocating() {
     }
 }
 
+/// An `.npy` file of `body` under a version 1.0 header of `descr` and `shape`.
+fn npy_bytes(descr: &str, shape: &str, body: &[u8]) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}\n");
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Labels files that would be wrong if read as their header or bytes suggest: 2^61 + 200
+/// int64 labels in 1,600 bytes (the size overflows 64 bits), and uint64 labels above
+/// i64::MAX, refused with their real value (never wrapped to a negative label).
+#[test]
+fn labels_that_do_not_fit_are_refused() {
+    let n = (1u64 << 61) + 200;
+    for descr in ["<i8", ">i8", "<u8"] {
+        let (_dir, path) = temp(
+            "huge_labels.npy",
+            &npy_bytes(descr, &format!("({n},)"), &[0u8; 1600]),
+        );
+        let msg = runvar_core::analysis::read_labels(&path, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with(&path.display().to_string())
+                && msg.contains("more data than any file holds"),
+            "{descr}: {msg}"
+        );
+    }
+    let mut body = 3u64.to_le_bytes().to_vec();
+    body.extend_from_slice(&(u64::MAX - 1).to_le_bytes());
+    let (_dir, path) = temp("u8_labels.npy", &npy_bytes("<u8", "(2,)", &body));
+    let msg = runvar_core::analysis::read_labels(&path, 10)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        format!(
+            "{}: uint64 value 18446744073709551614 at index 1 does not fit in int64",
+            path.display()
+        )
+    );
+}
+
 fn npz_err(name: &str, bytes: &[u8]) -> String {
     let (_dir, path) = temp(name, bytes);
     let msg = npz::read(&path).unwrap_err().to_string();
