@@ -52,8 +52,19 @@ pub fn read_images(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), DataE
             message: format!("image dimensions {rows}x{cols} in the header; the file is corrupt"),
         });
     }
-    let body = (n as u64) * (rows as u64) * (cols as u64);
-    check_exact_len(path, &bytes, header as u64 + body)?;
+    // Three u32 factors can exceed 64 bits: a wrapped size could match a short file.
+    let expected = (n as u64)
+        .checked_mul(rows as u64)
+        .and_then(|v| v.checked_mul(cols as u64))
+        .and_then(|v| v.checked_add(header as u64))
+        .ok_or_else(|| DataError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "the header declares {n} images of {rows}x{cols} pixels, more data than any \
+                 file holds; the file is corrupt"
+            ),
+        })?;
+    check_exact_len(path, &bytes, expected)?;
     let values = bytes[header..]
         .iter()
         .map(|&b| f32::from(b) / 255.0)
@@ -504,6 +515,36 @@ mod tests {
             "{err:?}"
         );
         assert_names(&err, "short-labels.gz");
+    }
+
+    /// 2^22 images of 2^21 x 2^21 pixels is 2^64 bytes: the size must not wrap to 0 and let
+    /// a 16-byte file through as four million images.
+    #[test]
+    fn header_sizes_that_overflow_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (n, rows, cols) in [(1 << 22, 1 << 21, 1 << 21), (u32::MAX, u32::MAX, u32::MAX)] {
+            let path = write(dir.path(), "huge-images", &images_file(n, rows, cols, &[]));
+            let err = read_images(&path).unwrap_err();
+            assert!(matches!(err, DataError::Invalid { .. }), "{err:?}");
+            assert_names(&err, "huge-images");
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&format!("{n} images of {rows}x{cols} pixels")),
+                "{msg}"
+            );
+        }
+        // Just under 2^64 bytes: a plain size error.
+        let path = write(
+            dir.path(),
+            "big-images",
+            &images_file(u32::MAX, u32::MAX, 1, &[]),
+        );
+        let err = read_images(&path).unwrap_err();
+        let want = u64::from(u32::MAX) * u64::from(u32::MAX) + 16;
+        assert!(
+            matches!(err, DataError::Size { expected, found: 16, .. } if expected == want),
+            "{err:?}"
+        );
     }
 
     #[test]
