@@ -382,6 +382,21 @@ fn central(bytes: &[u8], member: &str) -> usize {
     }
 }
 
+/// Two central-directory entries that point at one member's bytes: numpy never writes that,
+/// and many entries over one deflated member (a zip bomb by overlap) would be decompressed and
+/// held once per entry.
+#[test]
+fn overlapping_npz_members_are_refused() {
+    let stored = fs::read(fixture("abc_savez.npz")).unwrap();
+    let (a, b) = (central(&stored, "a.npy"), central(&stored, "b.npy"));
+    let mut bad = stored.clone();
+    // b's CRC, sizes and local-header offset become a's: b now reads a's bytes, and checks out.
+    bad.copy_within(a + 16..a + 28, b + 16);
+    bad.copy_within(a + 42..a + 46, b + 42);
+    let msg = npz_err("overlap.npz", &bad);
+    assert!(msg.contains("members a.npy and b.npy overlap"), "{msg}");
+}
+
 #[test]
 fn damaged_npz_archives_are_named_errors() {
     let stored = fs::read(fixture("abc_savez.npz")).unwrap();
