@@ -5,7 +5,7 @@ export LIBTORCH
 CARGO ?= cargo
 STAMP := $(LIBTORCH)/.runvar-libtorch-2.11.0
 
-.PHONY: setup build gpu-binary run test lint bench bench-analysis parity
+.PHONY: setup build gpu-binary run test lint bench bench-analysis parity fuzz
 
 ## setup: fetch libtorch 2.11.0 from PyPI into ./libtorch (once)
 setup: $(STAMP)
@@ -49,3 +49,10 @@ bench-analysis: setup
 parity: build
 	scripts/torch-venv.sh >/dev/null
 	.venv-torch/bin/python scripts/parity.py
+
+## fuzz: mutation fuzzing of the readers (IDX, CIFAR-10, digits CSV, .npy, .npz, spec TOML),
+## FUZZ_SECS seconds per target, with overflow checks on; crates/core/tests/fuzz.rs says more
+FUZZ_SECS ?= 60
+fuzz:
+	RUNVAR_FUZZ_SECS=$(FUZZ_SECS) CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true \
+		$(CARGO) test --release -p runvar-core --test fuzz -- --ignored --nocapture --test-threads=1 fuzz::

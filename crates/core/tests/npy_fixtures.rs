@@ -147,7 +147,34 @@ fn integers_in_both_byte_orders() {
     }
     assert_eq!(ints(read("i1.npy")), vec![-128, -1, 0, 1, 127]);
     assert_eq!(ints(read("u1.npy")), vec![0, 1, 255]);
-    assert_eq!(ints(read("b1.npy")), vec![1, 0, 1]);
+}
+
+/// np.array([True, False, True]): read as booleans, never as the integers 1, 0, 1, so a mask
+/// saved by mistake is not taken for class labels.
+#[test]
+fn bools_are_not_integers() {
+    let a = read("b1.npy");
+    assert_eq!(a.shape, vec![3]);
+    assert_eq!(a.data, NpyData::Bool(vec![true, false, true]));
+    let path = fixture("b1.npy");
+    let msg = read("b1.npy").into_i64(&path).unwrap_err().to_string();
+    assert!(msg.contains("found bool (|b1)"), "{msg}");
+    let msg = read("b1.npy").into_f32(&path).unwrap_err().to_string();
+    assert!(msg.contains("found bool (|b1)"), "{msg}");
+    let msg = runvar_core::analysis::read_labels(&path, 10)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        format!(
+            "{}: labels must be integers, found bool (|b1)",
+            path.display()
+        )
+    );
+    let msg = runvar_core::analysis::read_labels(&fixture("f4_le.npy"), 10)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("must be"), "{msg}");
 }
 
 /// The three runs a, b, c of crates/cli/tests/analyze.rs, row-major.
@@ -287,6 +314,51 @@ fn huge_declared_shape_is_refused_without_allocating() {
     }
 }
 
+/// An `.npy` file of `body` under a version 1.0 header of `descr` and `shape`.
+fn npy_bytes(descr: &str, shape: &str, body: &[u8]) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}\n");
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Labels files that would be wrong if read as their header or bytes suggest: 2^61 + 200
+/// int64 labels in 1,600 bytes (the size overflows 64 bits), and uint64 labels above
+/// i64::MAX, refused with their real value (never wrapped to a negative label).
+#[test]
+fn labels_that_do_not_fit_are_refused() {
+    let n = (1u64 << 61) + 200;
+    for descr in ["<i8", ">i8", "<u8"] {
+        let (_dir, path) = temp(
+            "huge_labels.npy",
+            &npy_bytes(descr, &format!("({n},)"), &[0u8; 1600]),
+        );
+        let msg = runvar_core::analysis::read_labels(&path, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with(&path.display().to_string())
+                && msg.contains("more data than any file holds"),
+            "{descr}: {msg}"
+        );
+    }
+    let mut body = 3u64.to_le_bytes().to_vec();
+    body.extend_from_slice(&(u64::MAX - 1).to_le_bytes());
+    let (_dir, path) = temp("u8_labels.npy", &npy_bytes("<u8", "(2,)", &body));
+    let msg = runvar_core::analysis::read_labels(&path, 10)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        format!(
+            "{}: uint64 value 18446744073709551614 at index 1 does not fit in int64",
+            path.display()
+        )
+    );
+}
+
 fn npz_err(name: &str, bytes: &[u8]) -> String {
     let (_dir, path) = temp(name, bytes);
     let msg = npz::read(&path).unwrap_err().to_string();
@@ -308,6 +380,21 @@ fn central(bytes: &[u8], member: &str) -> usize {
         }
         at += 4;
     }
+}
+
+/// Two central-directory entries that point at one member's bytes: numpy never writes that,
+/// and many entries over one deflated member (a zip bomb by overlap) would be decompressed and
+/// held once per entry.
+#[test]
+fn overlapping_npz_members_are_refused() {
+    let stored = fs::read(fixture("abc_savez.npz")).unwrap();
+    let (a, b) = (central(&stored, "a.npy"), central(&stored, "b.npy"));
+    let mut bad = stored.clone();
+    // b's CRC, sizes and local-header offset become a's: b now reads a's bytes, and checks out.
+    bad.copy_within(a + 16..a + 28, b + 16);
+    bad.copy_within(a + 42..a + 46, b + 42);
+    let msg = npz_err("overlap.npz", &bad);
+    assert!(msg.contains("members a.npy and b.npy overlap"), "{msg}");
 }
 
 #[test]

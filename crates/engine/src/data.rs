@@ -52,7 +52,12 @@ pub fn load(spec: &RunSpec) -> Result<Dataset, EngineError> {
         }
         DatasetName::Mnist => data::idx::load_mnist(&data_dir(spec)?)?,
         DatasetName::FashionMnist => data::idx::load_fashion_mnist(&data_dir(spec)?)?,
-        DatasetName::Cifar10 => data::cifar::load_cifar10(&data_dir(spec)?)?,
+        // Only the examples the limits keep are read (each batch's size is still checked).
+        DatasetName::Cifar10 => data::cifar::load_cifar10_limited(
+            &data_dir(spec)?,
+            spec.data.train_limit,
+            spec.data.test_limit,
+        )?,
     };
     Ok(ds)
 }

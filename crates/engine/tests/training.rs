@@ -398,6 +398,8 @@ fn cuda_without_a_gpu_is_a_clear_error() {
 
 /// Write CIFAR-10 batches in the official binary layout: per record a label byte, then 1024
 /// red, 1024 green and 1024 blue bytes. Pixels follow the label so the task is learnable.
+/// Each file has the official size (the loader refuses others): `per_batch` such records, then
+/// zero records left sparse, so the test writes and reads only what it uses.
 fn write_cifar(dir: &std::path::Path, per_batch: usize) {
     let record = |i: usize| {
         let label = (i % 10) as u8;
@@ -419,16 +421,26 @@ fn write_cifar(dir: &std::path::Path, per_batch: usize) {
         let bytes: Vec<u8> = (0..per_batch)
             .flat_map(|i| record(b * per_batch + i))
             .collect();
-        std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
+        let path = dir.join(format!("{name}.bin"));
+        std::fs::write(&path, bytes).unwrap();
+        let official = runvar_core::data::cifar::BATCH_RECORDS * 3073;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(official as u64)
+            .unwrap();
     }
 }
 
 #[test]
 fn cifar10_resnet_trains_from_official_layout_files() {
     let tmp = tempfile::tempdir().unwrap();
-    write_cifar(tmp.path(), 20);
+    write_cifar(tmp.path(), 100);
     let mut s = spec("cifar10-resnet14", 2);
     s.data.dir = Some(tmp.path().to_path_buf());
+    s.data.train_limit = Some(100);
+    s.data.test_limit = Some(20);
     s.model = ModelSpec::Resnet {
         depth: 8,
         width: 0.25,

@@ -72,7 +72,7 @@ pub(super) fn labels_of(arr: npy::NpyArray, source: &Path) -> Result<Vec<i64>, A
             ),
         ));
     }
-    Ok(arr.into_i64(source)?)
+    Ok(arr.into_labels(source)?)
 }
 
 /// Read a 2-D float array (`n x k`; float16, float32 or float64, converted to f32), refusing

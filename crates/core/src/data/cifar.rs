@@ -8,11 +8,17 @@
 //!
 //! Each file is looked up in the data directory, then in `cifar-10-batches-bin/` (the folder
 //! the official archive extracts to, and where `runvar data fetch cifar10` puts it), then in
-//! `cifar10/`. An official batch holds 10,000 records, but any whole number of records is
-//! accepted; a length that is not a multiple of 3073 bytes is a [`DataError::Size`]. A folder
-//! that holds only the Python version (`cifar-10-batches-py/`, what torchvision downloads) is a
+//! `cifar10/`. Every official batch holds exactly [`BATCH_RECORDS`] (10,000) records, and a file
+//! of any other size is refused before it is read: a download cut at a record boundary is a
+//! whole number of records, but not 10,000 of them ([`DataError::Invalid`], with the count); a
+//! length that is not a multiple of 3073 bytes is a [`DataError::Size`]. A folder that holds
+//! only the Python version (`cifar-10-batches-py/`, what torchvision downloads) is a
 //! [`DataError::PythonCifar`] saying how to get the binary one.
+//!
+//! [`read_batch`] reads one batch of any stated number of records; the loaders always state
+//! 10,000, and smaller counts are for tests and for fuzzing this reader (tests/fuzz.rs).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::locate::{self, Lookup};
@@ -24,6 +30,10 @@ use crate::spec::DatasetName;
 pub const CIFAR10_MEAN: [f32; 3] = [0.4914, 0.4822, 0.4465];
 /// Per-channel (R, G, B) standard deviation, the customary constants.
 pub const CIFAR10_STD: [f32; 3] = [0.2023, 0.1994, 0.2010];
+
+/// Records in each official batch file (`data_batch_1.bin` ... `data_batch_5.bin`,
+/// `test_batch.bin`).
+pub const BATCH_RECORDS: usize = 10_000;
 
 const CLASSES: usize = 10;
 const SIDE: usize = 32;
@@ -45,8 +55,56 @@ const PYTHON_FOLDER: &str = "cifar-10-batches-py";
 /// `dir/cifar-10-batches-bin` or `dir/cifar10`.
 ///
 /// Normalization constants: [`CIFAR10_MEAN`], [`CIFAR10_STD`].
+///
+/// # Errors
+/// [`DataError`] naming the file: missing, of the wrong size (each batch holds exactly
+/// [`BATCH_RECORDS`] records), or with a label outside `0..10`.
 pub fn load_cifar10(dir: &Path) -> Result<Dataset, DataError> {
+    load(dir, BATCH_RECORDS, None, None)
+}
+
+/// [`load_cifar10`], reading only the first `train_limit` training examples (in file order,
+/// across the five batches) and the first `test_limit` test examples. Every batch file is still
+/// checked to hold exactly [`BATCH_RECORDS`] records, read or not.
+///
+/// # Errors
+/// As [`load_cifar10`].
+pub fn load_cifar10_limited(
+    dir: &Path,
+    train_limit: Option<usize>,
+    test_limit: Option<usize>,
+) -> Result<Dataset, DataError> {
+    load(dir, BATCH_RECORDS, train_limit, test_limit)
+}
+
+/// The records of the batch file at `path`, which must hold exactly `records` records (the
+/// loaders ask for [`BATCH_RECORDS`]; smaller counts are for tests and fuzzing).
+///
+/// # Errors
+/// [`DataError::Invalid`] for a whole number of records other than `records`,
+/// [`DataError::Size`] for a length that is not, [`DataError::LabelOutOfRange`], or
+/// [`DataError::Io`]; each names the file.
+pub fn read_batch(path: &Path, records: usize) -> Result<Split, DataError> {
+    let mut split = Split {
+        x: Vec::new(),
+        y: Vec::new(),
+    };
+    read_batch_into(path, records, usize::MAX, &mut split)?;
+    Ok(split)
+}
+
+/// The loader, with batches of `records` records and optional limits.
+fn load(
+    dir: &Path,
+    records: usize,
+    train_limit: Option<usize>,
+    test_limit: Option<usize>,
+) -> Result<Dataset, DataError> {
     let mut paths = locate(dir)?;
+    // Every size before any data: a cut test batch fails at once, not after five batches.
+    for path in &paths {
+        check_size(path, records)?;
+    }
     let test_path = paths.pop().expect("locate gives six files");
     let train_paths = paths;
 
@@ -54,14 +112,20 @@ pub fn load_cifar10(dir: &Path) -> Result<Dataset, DataError> {
         x: Vec::new(),
         y: Vec::new(),
     };
+    let mut left = train_limit.unwrap_or(usize::MAX);
     for path in &train_paths {
-        read_batch(path, &mut train)?;
+        left -= read_batch_into(path, records, left, &mut train)?;
     }
     let mut test = Split {
         x: Vec::new(),
         y: Vec::new(),
     };
-    read_batch(&test_path, &mut test)?;
+    read_batch_into(
+        &test_path,
+        records,
+        test_limit.unwrap_or(usize::MAX),
+        &mut test,
+    )?;
     Ok(Dataset {
         name: "cifar10".to_string(),
         channels: 3,
@@ -75,22 +139,62 @@ pub fn load_cifar10(dir: &Path) -> Result<Dataset, DataError> {
     })
 }
 
-/// Appends the records of one batch file to `split`.
-fn read_batch(path: &Path, split: &mut Split) -> Result<(), DataError> {
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+/// Checks that the file at `path` holds exactly `records` records.
+fn check_size(path: &Path, records: usize) -> Result<(), DataError> {
+    let len = std::fs::metadata(path)
+        .map_err(|source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    check_len(path, len, records)
+}
+
+/// Checks that `len` bytes are exactly `records` records.
+fn check_len(path: &Path, len: u64, records: usize) -> Result<(), DataError> {
+    let expected = (records as u64).checked_mul(RECORD as u64);
+    if expected == Some(len) {
+        return Ok(());
+    }
+    let record = RECORD as u64;
+    Err(if len > 0 && len.is_multiple_of(record) {
+        DataError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "holds {} records but a CIFAR-10 batch holds exactly {records}: the download \
+                 was cut short or this is not an official batch; fetch it again with \
+                 `runvar data fetch cifar10`",
+                len / record
+            ),
+        }
+    } else {
+        DataError::Size {
+            path: path.to_path_buf(),
+            expected: expected.unwrap_or(u64::MAX),
+            found: len,
+        }
+    })
+}
+
+/// Checks that the file at `path` holds exactly `records` records, then appends the first
+/// `take` of them to `split`; returns how many it appended.
+fn read_batch_into(
+    path: &Path,
+    records: usize,
+    take: usize,
+    split: &mut Split,
+) -> Result<usize, DataError> {
+    let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    if bytes.is_empty() || bytes.len() % RECORD != 0 {
-        // Report the size a whole number of records would have (at least one).
-        let records = bytes.len().div_ceil(RECORD).max(1);
-        return Err(DataError::Size {
-            path: path.to_path_buf(),
-            expected: (records * RECORD) as u64,
-            found: bytes.len() as u64,
-        });
-    }
-    let n = bytes.len() / RECORD;
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    check_len(path, file.metadata().map_err(io)?.len(), records)?;
+    // n <= records, and records * RECORD is the file's real length: no overflow, and no
+    // buffer larger than the file.
+    let n = take.min(records);
+    let mut bytes = vec![0u8; n * RECORD];
+    file.read_exact(&mut bytes).map_err(io)?;
     split.x.reserve(n * PIXELS);
     split.y.reserve(n);
     for (index, record) in bytes.chunks_exact(RECORD).enumerate() {
@@ -108,7 +212,7 @@ fn read_batch(path: &Path, split: &mut Split) -> Result<(), DataError> {
             .x
             .extend(record[1..].iter().map(|&b| f32::from(b) / 255.0));
     }
-    Ok(())
+    Ok(n)
 }
 
 /// The six batch files (five training, then the test batch), all found before any is read,
@@ -174,13 +278,21 @@ mod tests {
         bytes
     }
 
-    /// Five training batches of 3 records (examples 0..15) and a test batch of 2.
+    /// Records per batch in these tests: official batches hold [`BATCH_RECORDS`].
+    const SMALL: usize = 3;
+
+    /// Five training batches of 3 records (examples 0..15) and a test batch of 3 (100..103).
     fn write_official(dir: &Path) {
         std::fs::create_dir_all(dir).unwrap();
         for (i, name) in TRAIN_FILES.iter().enumerate() {
-            std::fs::write(dir.join(name), batch(3 * i, 3)).unwrap();
+            std::fs::write(dir.join(name), batch(SMALL * i, SMALL)).unwrap();
         }
-        std::fs::write(dir.join(TEST_FILE), batch(100, 2)).unwrap();
+        std::fs::write(dir.join(TEST_FILE), batch(100, SMALL)).unwrap();
+    }
+
+    /// The loader with batches of [`SMALL`] records.
+    fn load_small(dir: &Path) -> Result<Dataset, DataError> {
+        load(dir, SMALL, None, None)
     }
 
     fn value(split: &Split, ex: usize, c: usize, r: usize, col: usize) -> f32 {
@@ -196,16 +308,16 @@ mod tests {
     fn official_layout_loads_in_order() {
         let dir = tempfile::tempdir().unwrap();
         write_official(dir.path());
-        let ds = load_cifar10(dir.path()).unwrap();
+        let ds = load_small(dir.path()).unwrap();
         assert_eq!(ds.name, "cifar10");
         assert_eq!(
             (ds.channels, ds.height, ds.width, ds.classes),
             (3, 32, 32, 10)
         );
-        assert_eq!((ds.train.len(), ds.test.len()), (15, 2));
+        assert_eq!((ds.train.len(), ds.test.len()), (15, 3));
         assert_eq!(ds.train.x.len(), 15 * 3072);
         assert_eq!(ds.train.y, (0..15).map(|i| i % 10).collect::<Vec<i64>>());
-        assert_eq!(ds.test.y, vec![0, 1]);
+        assert_eq!(ds.test.y, vec![0, 1, 2]);
         for (ex, c, r, col) in [(0, 0, 0, 0), (4, 1, 7, 30), (14, 2, 31, 31), (9, 2, 0, 5)] {
             let want = f32::from(pattern(ex, c, r, col)) / 255.0;
             assert_eq!(
@@ -224,19 +336,19 @@ mod tests {
 
     #[test]
     fn channel_planes_are_red_green_blue() {
-        // One test record with constant planes: R 255, G 128, B 0.
+        // Test records with constant planes: R 255, G 128, B 0.
         let dir = tempfile::tempdir().unwrap();
         write_official(dir.path());
         let mut record = vec![7u8];
         record.extend_from_slice(&[255; 1024]);
         record.extend_from_slice(&[128; 1024]);
         record.extend_from_slice(&[0; 1024]);
-        std::fs::write(dir.path().join(TEST_FILE), &record).unwrap();
-        let ds = load_cifar10(dir.path()).unwrap();
-        assert_eq!(ds.test.y, vec![7]);
+        std::fs::write(dir.path().join(TEST_FILE), record.repeat(SMALL)).unwrap();
+        let ds = load_small(dir.path()).unwrap();
+        assert_eq!(ds.test.y, vec![7; SMALL]);
         assert!(ds.test.x[..1024].iter().all(|&v| v == 1.0));
         assert!(ds.test.x[1024..2048].iter().all(|&v| v == 128.0 / 255.0));
-        assert!(ds.test.x[2048..].iter().all(|&v| v == 0.0));
+        assert!(ds.test.x[2048..PIXELS].iter().all(|&v| v == 0.0));
     }
 
     #[test]
@@ -244,7 +356,7 @@ mod tests {
         for sub in SUBDIRS {
             let dir = tempfile::tempdir().unwrap();
             write_official(&dir.path().join(sub));
-            let ds = load_cifar10(dir.path()).unwrap();
+            let ds = load_small(dir.path()).unwrap();
             assert_eq!(ds.train.len(), 15, "{sub}");
         }
     }
@@ -256,7 +368,7 @@ mod tests {
         let mut bytes = batch(6, 3);
         bytes.pop();
         std::fs::write(dir.path().join("data_batch_3.bin"), &bytes).unwrap();
-        let err = load_cifar10(dir.path()).unwrap_err();
+        let err = load_small(dir.path()).unwrap_err();
         assert!(
             matches!(err, DataError::Size { expected, found, .. }
                 if expected == 3 * RECORD as u64 && found == 3 * RECORD as u64 - 1),
@@ -264,7 +376,7 @@ mod tests {
         );
         assert_names(&err, "data_batch_3.bin");
         std::fs::write(dir.path().join("data_batch_3.bin"), []).unwrap();
-        let err = load_cifar10(dir.path()).unwrap_err();
+        let err = load_small(dir.path()).unwrap_err();
         assert!(matches!(err, DataError::Size { found: 0, .. }), "{err:?}");
         assert_names(&err, "data_batch_3.bin");
     }
@@ -273,10 +385,10 @@ mod tests {
     fn label_out_of_range_gives_index() {
         let dir = tempfile::tempdir().unwrap();
         write_official(dir.path());
-        let mut bytes = batch(100, 2);
+        let mut bytes = batch(100, SMALL);
         bytes[RECORD] = 10;
         std::fs::write(dir.path().join(TEST_FILE), &bytes).unwrap();
-        let err = load_cifar10(dir.path()).unwrap_err();
+        let err = load_small(dir.path()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -295,7 +407,7 @@ mod tests {
     #[test]
     fn missing_files_are_listed() {
         let dir = tempfile::tempdir().unwrap();
-        let err = load_cifar10(&dir.path().join("nothing-here")).unwrap_err();
+        let err = load_small(&dir.path().join("nothing-here")).unwrap_err();
         assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
         let msg = err.to_string();
         for part in [
@@ -307,7 +419,7 @@ mod tests {
         }
         write_official(dir.path());
         std::fs::remove_file(dir.path().join(TEST_FILE)).unwrap();
-        let err = load_cifar10(dir.path()).unwrap_err();
+        let err = load_small(dir.path()).unwrap_err();
         assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
         assert_names(&err, TEST_FILE);
     }
@@ -321,7 +433,7 @@ mod tests {
             std::fs::write(py.join(name), b"pickle").unwrap();
         }
         for d in [dir.path().to_path_buf(), py.clone()] {
-            let err = load_cifar10(&d).unwrap_err();
+            let err = load_small(&d).unwrap_err();
             assert!(matches!(err, DataError::PythonCifar { .. }), "{err:?}");
             let msg = err.to_string();
             assert!(msg.contains("Python version"), "{msg}");
@@ -333,6 +445,81 @@ mod tests {
         }
         // With the binary version beside it, the binary one is read.
         write_official(&dir.path().join("cifar-10-batches-bin"));
-        assert_eq!(load_cifar10(dir.path()).unwrap().train.len(), 15);
+        assert_eq!(load_small(dir.path()).unwrap().train.len(), 15);
+    }
+
+    /// A file of the official size: `real` records of the test pattern, then zero records (label
+    /// 0, black) up to [`BATCH_RECORDS`], left sparse so the test writes almost nothing.
+    fn full_size(path: &Path, first: usize, real: usize) {
+        std::fs::write(path, batch(first, real)).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        f.set_len((BATCH_RECORDS * RECORD) as u64).unwrap();
+    }
+
+    /// A download cut at a record boundary is a whole number of records: still refused, with
+    /// the count found and the count expected.
+    #[test]
+    fn official_batches_hold_exactly_10000_records() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, name) in TRAIN_FILES.iter().enumerate() {
+            full_size(&dir.path().join(name), 20 * i, 20);
+        }
+        full_size(&dir.path().join(TEST_FILE), 100, 20);
+        let ds = load_cifar10_limited(dir.path(), Some(20), Some(5)).unwrap();
+        assert_eq!((ds.train.len(), ds.test.len()), (20, 5));
+        assert_eq!(ds.train.y, (0..20).map(|i| i % 10).collect::<Vec<i64>>());
+        assert_eq!(
+            value(&ds.test, 4, 2, 3, 4),
+            f32::from(pattern(104, 2, 3, 4)) / 255.0
+        );
+        for (name, records) in [(TRAIN_FILES[2], 100), (TEST_FILE, 50), (TEST_FILE, 10_001)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, batch(0, records)).unwrap();
+            for err in [
+                load_cifar10(dir.path()).unwrap_err(),
+                load_cifar10_limited(dir.path(), Some(1), Some(1)).unwrap_err(),
+            ] {
+                assert!(matches!(err, DataError::Invalid { .. }), "{err:?}");
+                let msg = err.to_string();
+                assert!(
+                    msg.starts_with(&path.display().to_string())
+                        && msg.contains(&format!("holds {records} records"))
+                        && msg.contains("exactly 10000"),
+                    "{msg}"
+                );
+            }
+            full_size(&path, 0, 20);
+        }
+        // Not a whole number of records: a size error against the official size.
+        let path = dir.path().join(TRAIN_FILES[0]);
+        std::fs::write(&path, &batch(0, 100)[..100 * RECORD - 1]).unwrap();
+        let err = load_cifar10(dir.path()).unwrap_err();
+        assert!(
+            matches!(err, DataError::Size { expected, found, .. }
+                if expected == (BATCH_RECORDS * RECORD) as u64 && found == 100 * RECORD as u64 - 1),
+            "{err:?}"
+        );
+        assert_names(&err, TRAIN_FILES[0]);
+    }
+
+    /// Limits read the first examples in file order, across batch boundaries.
+    #[test]
+    fn limits_read_the_first_examples_only() {
+        let dir = tempfile::tempdir().unwrap();
+        write_official(dir.path());
+        let ds = load(dir.path(), SMALL, Some(5), Some(2)).unwrap();
+        assert_eq!(ds.train.y, vec![0, 1, 2, 3, 4]);
+        assert_eq!(ds.train.x.len(), 5 * PIXELS);
+        assert_eq!(
+            value(&ds.train, 4, 1, 7, 30),
+            f32::from(pattern(4, 1, 7, 30)) / 255.0
+        );
+        assert_eq!(ds.test.y, vec![0, 1]);
+        // A limit past the data takes it all; later batches are still checked when not read.
+        let all = load(dir.path(), SMALL, Some(1000), None).unwrap();
+        assert_eq!(all, load_small(dir.path()).unwrap());
+        std::fs::write(dir.path().join(TRAIN_FILES[4]), batch(0, 2)).unwrap();
+        let err = load(dir.path(), SMALL, Some(1), Some(1)).unwrap_err();
+        assert_names(&err, TRAIN_FILES[4]);
     }
 }

@@ -11,10 +11,9 @@
 //! Normalization uses [`DIGITS_MEAN`] and [`DIGITS_STD`], the mean and (population) standard
 //! deviation of all training pixels after scaling, computed once from the embedded data.
 
-use std::io::Read;
 use std::path::Path;
 
-use super::{DataError, Dataset, Split};
+use super::{gzip, DataError, Dataset, Split};
 
 /// Mean of the training pixels (in `[0, 1]`) of the embedded data: 0.305349 (to 6 digits).
 pub const DIGITS_MEAN: f32 = 0.305_349;
@@ -128,19 +127,13 @@ fn parse_row(line: &str) -> Result<([u8; PIXELS], u8), String> {
     Ok((pixels, label))
 }
 
-/// Returns the bytes, gunzipped when they start with the gzip magic bytes.
+/// Returns the bytes, gunzipped (every member) when they start with the gzip magic bytes.
 fn decompress(bytes: &[u8], name: &Path) -> Result<Vec<u8>, DataError> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes.to_vec());
+    if bytes.starts_with(&gzip::MAGIC) {
+        gzip::decompress(bytes, name)
+    } else {
+        Ok(bytes.to_vec())
     }
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|source| DataError::Io {
-            path: name.to_path_buf(),
-            source,
-        })?;
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -228,6 +221,26 @@ mod tests {
         assert_eq!(plain.train.y, vec![0, 1, 2, 4, 5, 6]);
         assert_eq!(plain.test.y, vec![3, 7]);
         assert_eq!(plain.test.x[0], 6.0 / 16.0);
+    }
+
+    #[test]
+    fn gzip_members_are_all_read_and_junk_refused() {
+        let csv: String = (0..8).map(|i| row("1", &i.to_string()) + "\n").collect();
+        let gz = |s: &str| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut enc, s.as_bytes()).unwrap();
+            enc.finish().unwrap()
+        };
+        let (a, b) = csv.split_at(csv.len() / 2 + 7);
+        let two = parse_digits_csv(&[gz(a), gz(b)].concat(), Path::new("two.csv.gz")).unwrap();
+        assert_eq!(two.train.len() + two.test.len(), 8);
+        let err = parse_digits_csv(&[gz(&csv), b"x".to_vec()].concat(), Path::new("j.csv.gz"))
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("j.csv.gz: 1 bytes after the gzip data"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! The four files of each dataset keep their official names (`train-images-idx3-ubyte`,
 //! `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`), each with or
 //! without a `.gz` suffix. Compression is detected from the gzip magic bytes `1f 8b`, not from
-//! the name. Each file is looked up in the data directory first, then in its dataset subfolder
+//! the name; every member of a multi-member gzip file is read, and bytes after the last member
+//! are an error. Each file is looked up in the data directory first, then in its dataset subfolder
 //! (`mnist/` or `fashion-mnist/`, where `runvar data fetch` puts them), then in torchvision's
 //! (`MNIST/raw/` or `FashionMNIST/raw/`), then in `raw/`: `--data-dir data`,
 //! `--data-dir data/mnist`, a torchvision root and `--data-dir root/MNIST` all work.
@@ -12,9 +13,9 @@
 //! pixel; labels are magic `0x00000801`, count, then one byte per label. The file length must
 //! match its header exactly: a truncated file or trailing bytes is a [`DataError::Size`].
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::gzip;
 use super::locate::{find, Lookup};
 use super::{DataError, Dataset, Split};
 use crate::spec::DatasetName;
@@ -34,7 +35,6 @@ pub const FASHION_MNIST_MEAN: f32 = 0.2860;
 pub const FASHION_MNIST_STD: f32 = 0.3530;
 
 const CLASSES: usize = 10;
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Reads an IDX image file: returns `(n, rows, cols, values)` with `values` row-major
 /// `[n, rows, cols]`, each byte scaled to `[0, 1]` by `/ 255`.
@@ -52,8 +52,19 @@ pub fn read_images(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), DataE
             message: format!("image dimensions {rows}x{cols} in the header; the file is corrupt"),
         });
     }
-    let body = (n as u64) * (rows as u64) * (cols as u64);
-    check_exact_len(path, &bytes, header as u64 + body)?;
+    // Three u32 factors can exceed 64 bits: a wrapped size could match a short file.
+    let expected = (n as u64)
+        .checked_mul(rows as u64)
+        .and_then(|v| v.checked_mul(cols as u64))
+        .and_then(|v| v.checked_add(header as u64))
+        .ok_or_else(|| DataError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "the header declares {n} images of {rows}x{cols} pixels, more data than any \
+                 file holds; the file is corrupt"
+            ),
+        })?;
+    check_exact_len(path, &bytes, expected)?;
     let values = bytes[header..]
         .iter()
         .map(|&b| f32::from(b) / 255.0)
@@ -203,26 +214,18 @@ fn read_split(images: &Path, labels: &Path) -> Result<(Split, usize, usize), Dat
     Ok((Split { x, y }, rows, cols))
 }
 
-/// Reads a whole file, decompressing it when it starts with the gzip magic bytes.
+/// Reads a whole file, decompressing it (every member) when it starts with the gzip magic
+/// bytes.
 fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DataError> {
-    let io = |source| DataError::Io {
+    let raw = std::fs::read(path).map_err(|source| DataError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let raw = std::fs::read(path).map_err(io)?;
-    if !raw.starts_with(&GZIP_MAGIC) {
-        return Ok(raw);
+    })?;
+    if raw.starts_with(&gzip::MAGIC) {
+        gzip::decompress(&raw, path)
+    } else {
+        Ok(raw)
     }
-    let mut out = Vec::with_capacity(raw.len() * 4);
-    flate2::read::GzDecoder::new(raw.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|e| {
-            io(std::io::Error::new(
-                e.kind(),
-                format!("corrupt gzip stream ({e}); download the file again"),
-            ))
-        })?;
-    Ok(out)
 }
 
 fn check_magic(
@@ -506,6 +509,36 @@ mod tests {
         assert_names(&err, "short-labels.gz");
     }
 
+    /// 2^22 images of 2^21 x 2^21 pixels is 2^64 bytes: the size must not wrap to 0 and let
+    /// a 16-byte file through as four million images.
+    #[test]
+    fn header_sizes_that_overflow_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (n, rows, cols) in [(1 << 22, 1 << 21, 1 << 21), (u32::MAX, u32::MAX, u32::MAX)] {
+            let path = write(dir.path(), "huge-images", &images_file(n, rows, cols, &[]));
+            let err = read_images(&path).unwrap_err();
+            assert!(matches!(err, DataError::Invalid { .. }), "{err:?}");
+            assert_names(&err, "huge-images");
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&format!("{n} images of {rows}x{cols} pixels")),
+                "{msg}"
+            );
+        }
+        // Just under 2^64 bytes: a plain size error.
+        let path = write(
+            dir.path(),
+            "big-images",
+            &images_file(u32::MAX, u32::MAX, 1, &[]),
+        );
+        let err = read_images(&path).unwrap_err();
+        let want = u64::from(u32::MAX) * u64::from(u32::MAX) + 16;
+        assert!(
+            matches!(err, DataError::Size { expected, found: 16, .. } if expected == want),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn trailing_bytes_are_a_size_error() {
         let dir = tempfile::tempdir().unwrap();
@@ -545,6 +578,52 @@ mod tests {
         let err = read_images(&path).unwrap_err();
         assert!(matches!(err, DataError::Io { .. }), "{err:?}");
         assert_names(&err, "garbage.gz");
+    }
+
+    /// `cat a.gz b.gz` is a valid gzip file (RFC 1952: a series of members), as gzip(1),
+    /// Python's gzip and zcat read it; bytes after the last member that are not a member are
+    /// damage, not something to ignore.
+    #[test]
+    fn every_gzip_member_is_read_and_trailing_junk_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let labels = labels_file(&[3, 1, 4, 1, 5, 9, 2, 6]);
+        let two = [gzip(&labels[..5]), gzip(&labels[5..])].concat();
+        let path = write(dir.path(), "two-members.gz", &two);
+        assert_eq!(
+            read_labels(&path, 10).unwrap(),
+            vec![3, 1, 4, 1, 5, 9, 2, 6]
+        );
+        let three = [gzip(&labels[..3]), gzip(&[]), gzip(&labels[3..])].concat();
+        let path = write(dir.path(), "three-members.gz", &three);
+        assert_eq!(read_labels(&path, 10).unwrap().len(), 8);
+        for (name, junk) in [
+            ("junk.gz", &b"junk"[..]),
+            ("zeros.gz", &[0u8; 3][..]),
+            ("one-byte.gz", &[0x1f][..]),
+        ] {
+            let path = write(dir.path(), name, &[gzip(&labels), junk.to_vec()].concat());
+            let err = read_labels(&path, 10).unwrap_err();
+            assert!(matches!(err, DataError::Invalid { .. }), "{err:?}");
+            assert_names(&err, name);
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&format!(
+                    "{} bytes after the gzip data are not a gzip member",
+                    junk.len()
+                )),
+                "{msg}"
+            );
+        }
+        // A second member cut short is a corrupt stream, like a cut first one.
+        let gz = gzip(&labels);
+        let path = write(
+            dir.path(),
+            "cut-second.gz",
+            &[&gz[..], &gz[..gz.len() / 2]].concat(),
+        );
+        let err = read_labels(&path, 10).unwrap_err();
+        assert!(matches!(err, DataError::Io { .. }), "{err:?}");
+        assert_names(&err, "cut-second.gz");
     }
 
     #[test]

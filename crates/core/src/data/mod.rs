@@ -13,6 +13,7 @@ use std::path::PathBuf;
 pub mod catalog;
 pub mod cifar;
 pub mod digits;
+mod gzip;
 pub mod idx;
 mod locate;
 pub mod mnist1d;

@@ -54,6 +54,30 @@ pub enum SpecError {
         /// The known names, comma-separated.
         known: String,
     },
+    /// An [`SpecError::Invalid`] or [`SpecError::UnknownPreset`] that a spec file caused,
+    /// with the file named.
+    #[error("{path}: {inner}")]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong in it.
+        inner: Box<SpecError>,
+    },
+}
+
+impl SpecError {
+    /// This error as caused by the file at `path`: named, unless it names it already.
+    pub(crate) fn in_file(self, path: &Path) -> SpecError {
+        match self {
+            e @ (SpecError::Invalid { .. } | SpecError::UnknownPreset { .. }) => {
+                SpecError::InFile {
+                    path: path.to_path_buf(),
+                    inner: Box::new(e),
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Which dataset a run trains on.
@@ -417,9 +441,13 @@ impl RunSpec {
     /// Parse a TOML spec. With `preset = "NAME"`, the file's keys override that preset's.
     ///
     /// # Errors
-    /// [`SpecError::Parse`] for bad TOML, unknown or missing keys; [`SpecError::UnknownPreset`].
-    /// The result is validated too ([`RunSpec::validate`]).
+    /// [`SpecError::Parse`] for bad TOML, unknown or missing keys; [`SpecError::InFile`] for an
+    /// unknown preset or a value [`RunSpec::validate`] refuses. Each names `path`.
     pub fn from_toml_str(text: &str, path: &Path) -> Result<RunSpec, SpecError> {
+        RunSpec::parse_toml(text, path).map_err(|e| e.in_file(path))
+    }
+
+    fn parse_toml(text: &str, path: &Path) -> Result<RunSpec, SpecError> {
         let parse_err = |message: String| SpecError::Parse {
             path: path.to_path_buf(),
             message,

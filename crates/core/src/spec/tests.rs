@@ -7,7 +7,51 @@ fn parse(text: &str) -> Result<RunSpec, SpecError> {
 fn field_of(err: SpecError) -> String {
     match err {
         SpecError::Invalid { field, .. } => field,
+        SpecError::InFile { inner, .. } => field_of(*inner),
         other => panic!("expected Invalid, got {other}"),
+    }
+}
+
+/// A value refused, or a preset unknown, in a file: the file is named, as for a syntax error.
+#[test]
+fn errors_in_a_file_name_the_file() {
+    for (text, want) in [
+        (
+            "preset = \"digits-mlp\"\n[train]\nepochs = 0\n",
+            "run.toml: `train.epochs`: must be at least 1 (got 0)",
+        ),
+        (
+            "preset = \"digits-ml\"\n",
+            "run.toml: unknown preset `digits-ml`; known presets: digits-mlp,",
+        ),
+        ("preset = \"digits-mlp\"\nepochz = 3\n", "run.toml: "),
+    ] {
+        let msg = parse(text).unwrap_err().to_string();
+        assert!(msg.starts_with(want), "{msg}");
+        assert_eq!(msg.matches("run.toml").count(), 1, "{msg}");
+    }
+    let study = |text: &str| {
+        crate::study::StudySpec::from_toml_str(text, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string()
+    };
+    for (text, want) in [
+        (
+            "replicas = 1\n[run]\npreset = \"digits-mlp\"\n",
+            "s.toml: `replicas`: must be at least 2",
+        ),
+        (
+            "conditions = [\"init+s(uffle\"]\n",
+            "s.toml: `conditions`: unknown source `s(uffle`",
+        ),
+        (
+            "[run]\npreset = \"digits-mlp\"\n[run.train]\nepochs = 0\n",
+            "s.toml: `train.epochs`",
+        ),
+    ] {
+        let msg = study(text);
+        assert!(msg.starts_with(want), "{msg}");
+        assert_eq!(msg.matches("s.toml").count(), 1, "{msg}");
     }
 }
 

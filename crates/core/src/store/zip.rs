@@ -34,6 +34,8 @@ pub(super) struct Entry {
     pub size: u64,
     /// Where its data starts in the file (after the local header).
     pub data_start: u64,
+    /// Where its local header starts.
+    pub header_start: u64,
 }
 
 const EOCD: u32 = 0x0605_4b50;
@@ -143,10 +145,34 @@ pub(super) fn entries(file: &mut File, len: u64, path: &Path) -> Result<Vec<Entr
         }
         out.push(Entry {
             data_start,
+            header_start: entry.data_start,
             ..entry
         });
     }
+    check_disjoint(&out, path)?;
     Ok(out)
+}
+
+/// Refuse members that share bytes. numpy never writes them, and entries that all point at one
+/// deflated member (a zip bomb by overlap) would be decompressed, and held, once per entry.
+fn check_disjoint(entries: &[Entry], path: &Path) -> Result<(), NpyError> {
+    let mut spans: Vec<(u64, u64, &str)> = entries
+        .iter()
+        // data_start + compressed <= the central directory's offset: checked, no overflow.
+        .map(|e| (e.header_start, e.data_start + e.compressed, e.name.as_str()))
+        .collect();
+    spans.sort_unstable();
+    match spans.windows(2).find(|w| w[1].0 < w[0].1) {
+        None => Ok(()),
+        Some(w) => Err(format_err(
+            path,
+            format!(
+                "members {} and {} overlap (they share bytes of the archive); numpy never \
+                 writes that: the archive is corrupt or crafted",
+                w[0].2, w[1].2
+            ),
+        )),
+    }
 }
 
 /// Parse the central-directory entry at `p`; returns it (with `data_start` holding the local
@@ -213,6 +239,7 @@ fn central_entry(cd: &[u8], p: usize, path: &Path) -> Result<(Entry, usize), Npy
         compressed,
         size,
         data_start: local,
+        header_start: local,
     };
     Ok((entry, next))
 }

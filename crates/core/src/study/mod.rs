@@ -211,6 +211,10 @@ impl StudySpec {
     /// # Errors
     /// [`SpecError`] naming the file and the key.
     pub fn from_toml_str(text: &str, path: &Path) -> Result<StudySpec, SpecError> {
+        StudySpec::parse_toml(text, path).map_err(|e| e.in_file(path))
+    }
+
+    fn parse_toml(text: &str, path: &Path) -> Result<StudySpec, SpecError> {
         let parse_err = |message: String| SpecError::Parse {
             path: path.to_path_buf(),
             message,

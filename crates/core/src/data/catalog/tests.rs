@@ -165,6 +165,25 @@ fn verify_accepts_the_archive_or_a_recompressed_copy_only() {
     assert!(matches!(err, Mismatch::Io { .. }), "{err:?}");
 }
 
+/// verify reads a gzip file as the loaders do: every member, and nothing but members.
+#[test]
+fn verify_reads_every_gzip_member_like_the_loaders() {
+    let dir = tempfile::tempdir().unwrap();
+    let content: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let (file, archive) = entry(&content);
+    let path = dir.path().join("f.gz");
+    let two = [gzip(&content[..1000], 6), gzip(&content[1000..], 6)].concat();
+    std::fs::write(&path, two).unwrap();
+    assert_eq!(verify(&path, &file).unwrap(), Verified::Content);
+    // The published archive's content followed by junk: the loaders refuse it, so must this.
+    std::fs::write(&path, [gzip(&content, 1), b"junk".to_vec()].concat()).unwrap();
+    let msg = verify(&path, &file).unwrap_err().to_string();
+    assert!(msg.contains("not a readable gzip file"), "{msg}");
+    // The archive itself, byte for byte, is still accepted on its digest.
+    std::fs::write(&path, archive).unwrap();
+    assert_eq!(verify(&path, &file).unwrap(), Verified::Archive);
+}
+
 #[test]
 fn verify_without_content_checks_the_archive_only() {
     let dir = tempfile::tempdir().unwrap();

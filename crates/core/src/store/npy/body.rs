@@ -24,7 +24,9 @@ pub(super) fn decode(
         (Kind::Float, 4) => NpyData::F32(words(bytes, big).map(f32::from_le_bytes).collect()),
         (Kind::Float, 8) => NpyData::F64(words(bytes, big).map(f64::from_le_bytes).collect()),
         (Kind::Int, 1) => NpyData::I64(bytes.iter().map(|&b| b as i8 as i64).collect()),
-        (Kind::UInt | Kind::Bool, 1) => NpyData::I64(bytes.iter().map(|&b| b as i64).collect()),
+        (Kind::UInt, 1) => NpyData::I64(bytes.iter().map(|&b| b as i64).collect()),
+        // numpy reads any non-zero byte as True.
+        (Kind::Bool, 1) => NpyData::Bool(bytes.iter().map(|&b| b != 0).collect()),
         (Kind::Int, 2) => ints(words(bytes, big).map(|w| i16::from_le_bytes(w) as i64)),
         (Kind::UInt, 2) => ints(words(bytes, big).map(|w| u16::from_le_bytes(w) as i64)),
         (Kind::Int, 4) => ints(words(bytes, big).map(|w| i32::from_le_bytes(w) as i64)),
@@ -47,6 +49,7 @@ pub(super) fn decode(
             NpyData::F32(v) => NpyData::F32(c_order(&v, shape)),
             NpyData::F64(v) => NpyData::F64(c_order(&v, shape)),
             NpyData::I64(v) => NpyData::I64(c_order(&v, shape)),
+            NpyData::Bool(v) => NpyData::Bool(c_order(&v, shape)),
         }
     } else {
         data

@@ -117,6 +117,17 @@ pub(super) fn prelude(
     Ok((len, prelude))
 }
 
+/// A header value as Python spells it, cut short when long (a corrupt header may hold
+/// thousands of characters).
+fn quoted(v: &Lit) -> String {
+    const MAX: usize = 40;
+    let s = v.to_string();
+    match s.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}...", &s[..at]),
+        None => s,
+    }
+}
+
 /// Parse the header dict (the bytes after the prelude).
 pub(super) fn parse(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
     let bad = |what: &str| format_err(path, format!("bad header: {what}; the file is corrupt"));
@@ -141,16 +152,27 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
                 ),
             )
         })?,
-        _ => {
+        Lit::List(_) => {
             return Err(format_err(
                 path,
                 "structured dtype; save a plain float or integer array",
             ))
         }
+        other => {
+            return Err(bad(&format!(
+                "the 'descr' value {} is not a dtype string",
+                quoted(other)
+            )))
+        }
     };
     let fortran = match get("fortran_order")? {
         Lit::Bool(b) => *b,
-        _ => return Err(bad("'fortran_order' is not True or False")),
+        other => {
+            return Err(bad(&format!(
+                "the 'fortran_order' value {} is not a boolean (True or False)",
+                quoted(other)
+            )))
+        }
     };
     let shape = match get("shape")? {
         Lit::Tuple(dims) => dims
@@ -159,10 +181,18 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
                 Lit::Int(n) => usize::try_from(*n).map_err(|_| {
                     format_err(path, format!("dimension {n} is too large for this machine"))
                 }),
-                _ => Err(bad("'shape' holds something other than integers")),
+                other => Err(bad(&format!(
+                    "'shape' holds {}, not an integer",
+                    quoted(other)
+                ))),
             })
             .collect::<Result<Vec<_>, _>>()?,
-        _ => return Err(bad("'shape' is not a tuple")),
+        other => {
+            return Err(bad(&format!(
+                "the 'shape' value {} is not a tuple",
+                quoted(other)
+            )))
+        }
     };
     Ok(Header {
         dtype,
@@ -208,6 +238,44 @@ mod tests {
         );
         let native = header("{'descr': '=f2', 'fortran_order': False, 'shape': (1,)}").unwrap();
         assert_eq!(native.dtype.big_endian, cfg!(target_endian = "big"));
+    }
+
+    /// A header value of the wrong kind is quoted as the header spells it, bare Python names
+    /// (`Maybe`, `None`) included, so the user sees what the writer put there.
+    #[test]
+    fn wrong_kinds_of_value_are_quoted() {
+        for (value, shown) in [
+            ("Maybe", "Maybe"),
+            ("None", "None"),
+            ("0", "0"),
+            ("'False'", "'False'"),
+            ("(True,)", "(True,)"),
+        ] {
+            let msg = header(&format!(
+                "{{'descr': '<f4', 'fortran_order': {value}, 'shape': (1,)}}"
+            ))
+            .unwrap_err();
+            assert_eq!(
+                msg,
+                format!(
+                    "h.npy: bad header: the 'fortran_order' value {shown} is not a boolean \
+                     (True or False); the file is corrupt"
+                )
+            );
+        }
+        let msg = header("{'descr': float32, 'fortran_order': False, 'shape': (1,)}").unwrap_err();
+        assert!(
+            msg.contains("the 'descr' value float32 is not a dtype string"),
+            "{msg}"
+        );
+        let msg = header("{'descr': '<f4', 'fortran_order': False, 'shape': [2, 3]}").unwrap_err();
+        assert!(
+            msg.contains("the 'shape' value [2, 3] is not a tuple"),
+            "{msg}"
+        );
+        let msg =
+            header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 'x')}").unwrap_err();
+        assert!(msg.contains("'shape' holds 'x', not an integer"), "{msg}");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The Python literals of a `.npy` header (`ast.literal_eval` in numpy): strings, `True` and
-//! `False`, non-negative integers, tuples, lists and dicts. Anything else is an error, and
-//! nesting is bounded, so a corrupt header costs neither time nor stack.
+//! `False`, non-negative integers, tuples, lists and dicts, plus bare names (`None`, or a
+//! writer's `Maybe`) so that a value of the wrong kind can be quoted back to the user. Anything
+//! else is an error, and nesting is bounded, so a corrupt header costs neither time nor stack.
+
+use std::fmt;
 
 /// Nesting deeper than this is not a header numpy writes.
 const MAX_DEPTH: usize = 16;
@@ -20,6 +23,61 @@ pub(super) enum Lit {
     List(Vec<Lit>),
     /// `{key: value, ...}` in file order.
     Dict(Vec<(Lit, Lit)>),
+    /// A bare identifier other than `True` and `False` (`None`, `Maybe`); never valid in a
+    /// header, kept only to be named in the error.
+    Name(String),
+}
+
+/// Python's spelling of the literal (`repr`), for messages.
+impl fmt::Display for Lit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seq = |f: &mut fmt::Formatter<'_>, items: &[Lit]| -> fmt::Result {
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{x}")?;
+            }
+            Ok(())
+        };
+        match self {
+            Lit::Str(s) => {
+                f.write_str("'")?;
+                for c in s.chars() {
+                    match c {
+                        '\\' | '\'' => write!(f, "\\{c}")?,
+                        c if c.is_control() => write!(f, "{}", c.escape_default())?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+                f.write_str("'")
+            }
+            Lit::Bool(true) => f.write_str("True"),
+            Lit::Bool(false) => f.write_str("False"),
+            Lit::Int(n) => write!(f, "{n}"),
+            Lit::Name(n) => f.write_str(n),
+            Lit::Tuple(items) => {
+                f.write_str("(")?;
+                seq(f, items)?;
+                f.write_str(if items.len() == 1 { ",)" } else { ")" })
+            }
+            Lit::List(items) => {
+                f.write_str("[")?;
+                seq(f, items)?;
+                f.write_str("]")
+            }
+            Lit::Dict(entries) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: {v}")?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
 }
 
 /// A recursive-descent parser for the literals above; `at` is a byte offset into `s`.
@@ -118,19 +176,23 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Lit::Int(n))
             }
-            _ => {
-                for (word, b) in [("True", true), ("False", false)] {
-                    if self.s[self.at..].starts_with(word) {
-                        self.at += word.len();
-                        return Ok(Lit::Bool(b));
-                    }
-                }
-                Err(format!(
-                    "unexpected text at byte {}: {:?}",
-                    self.at,
-                    self.s[self.at..].chars().take(12).collect::<String>()
-                ))
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let rest = &self.s[self.at..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                self.at += end;
+                Ok(match &rest[..end] {
+                    "True" => Lit::Bool(true),
+                    "False" => Lit::Bool(false),
+                    name => Lit::Name(name.to_string()),
+                })
             }
+            _ => Err(format!(
+                "unexpected text at byte {}: {:?}",
+                self.at,
+                self.s[self.at..].chars().take(12).collect::<String>()
+            )),
         }
     }
 

@@ -1,5 +1,5 @@
 //! The NumPy `.npy` format, as numpy writes it: versions 1.0, 2.0 and 3.0; float16, float32,
-//! float64 and the integer types, in either byte order; C or Fortran order.
+//! float64, the integer types and bool, in either byte order; C or Fortran order.
 //!
 //! runvar writes float32 logits and features and int64 labels ([`encode_f32`], [`encode_i64`]);
 //! it reads what numpy and PyTorch users save (`np.save(path, logits)`), so logits from any
@@ -51,8 +51,23 @@ pub enum NpyData {
     F32(Vec<f32>),
     /// `f8` in either byte order.
     F64(Vec<f64>),
-    /// `i1` to `i8`, `u1` to `u8` and `b1` in either byte order, widened to i64.
+    /// `i1` to `i8` and `u1` to `u8` in either byte order, widened to i64 (a `u8` value above
+    /// `i64::MAX` is an error, never wrapped).
     I64(Vec<i64>),
+    /// `b1` (numpy bool): kept apart from the integers, so that a mask is never taken for
+    /// labels.
+    Bool(Vec<bool>),
+}
+
+impl NpyData {
+    /// What the values are, for messages: `floating point`, `integers`, `bool (|b1)`.
+    fn kind(&self) -> &'static str {
+        match self {
+            NpyData::F32(_) | NpyData::F64(_) => "floating point",
+            NpyData::I64(_) => "integers",
+            NpyData::Bool(_) => "bool (|b1)",
+        }
+    }
 }
 
 /// An array read from a `.npy` file.
@@ -65,31 +80,46 @@ pub struct NpyArray {
 }
 
 impl NpyArray {
-    /// The values as f32 (f64 is rounded to nearest; integers are refused).
+    /// The values as f32 (f64 is rounded to nearest; integers and bools are refused).
     ///
     /// # Errors
-    /// [`NpyError::Format`] when the array holds integers.
+    /// [`NpyError::Format`] when the array holds integers or bools.
     pub fn into_f32(self, path: &Path) -> Result<Vec<f32>, NpyError> {
         match self.data {
             NpyData::F32(v) => Ok(v),
             NpyData::F64(v) => Ok(v.into_iter().map(|x| x as f32).collect()),
-            NpyData::I64(_) => Err(format_err(
+            other => Err(format_err(
                 path,
-                "expected floating-point values, found integers",
+                format!("expected floating-point values, found {}", other.kind()),
             )),
         }
     }
 
-    /// The values as i64 (floats are refused).
+    /// The values as i64 (floats and bools are refused).
     ///
     /// # Errors
-    /// [`NpyError::Format`] when the array holds floats.
+    /// [`NpyError::Format`] when the array holds floats or bools.
     pub fn into_i64(self, path: &Path) -> Result<Vec<i64>, NpyError> {
         match self.data {
             NpyData::I64(v) => Ok(v),
-            _ => Err(format_err(
+            other => Err(format_err(
                 path,
-                "expected integer values, found floating point",
+                format!("expected integer values, found {}", other.kind()),
+            )),
+        }
+    }
+
+    /// The values as class labels: [`NpyArray::into_i64`] with a message that says so
+    /// (`labels must be integers, found bool (|b1)`).
+    ///
+    /// # Errors
+    /// [`NpyError::Format`] when the array holds floats or bools.
+    pub fn into_labels(self, path: &Path) -> Result<Vec<i64>, NpyError> {
+        match self.data {
+            NpyData::I64(v) => Ok(v),
+            other => Err(format_err(
+                path,
+                format!("labels must be integers, found {}", other.kind()),
             )),
         }
     }
