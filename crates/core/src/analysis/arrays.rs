@@ -71,6 +71,17 @@ pub(super) fn split(
             ));
         }
     };
+    // An empty run is no run; and a shape like (2^40, 0, 10) is 128 bytes on disk that would
+    // otherwise become a trillion runs.
+    if n == 0 || cols == 0 {
+        return Err(invalid(
+            source,
+            format!(
+                "{what} of shape {shape:?} hold no values: each run needs n >= 1 examples and \
+                 {c} >= 1 columns"
+            ),
+        ));
+    }
     let values = arr.into_f32(source)?;
     if !stacked {
         check_finite(&values, cols, source, what)?;

@@ -130,7 +130,8 @@ fn parse_row(line: &str) -> Result<([u8; PIXELS], u8), String> {
 /// Returns the bytes, gunzipped (every member) when they start with the gzip magic bytes.
 fn decompress(bytes: &[u8], name: &Path) -> Result<Vec<u8>, DataError> {
     if bytes.starts_with(&gzip::MAGIC) {
-        gzip::decompress(bytes, name)
+        // The real file is about 0.5 MB of text.
+        gzip::decompress(bytes, name, 64 << 20)
     } else {
         Ok(bytes.to_vec())
     }

@@ -222,7 +222,8 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DataError> {
         source,
     })?;
     if raw.starts_with(&gzip::MAGIC) {
-        gzip::decompress(&raw, path)
+        // MNIST's largest file, the training images, is 47 MB.
+        gzip::decompress(&raw, path, 256 << 20)
     } else {
         Ok(raw)
     }

@@ -640,3 +640,22 @@ fn an_archive_with_two_members_of_one_name_is_refused() {
         "{msg}"
     );
 }
+
+#[test]
+fn runs_without_values_are_refused_before_they_are_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let y = write(tmp.path().join("y.npy"), encode_i64(&[4], &[0, 1, 2, 0]));
+    // 128 bytes on disk that would be 2^40 empty runs.
+    for (name, shape) in [
+        ("huge.npy", vec![1usize << 40, 0, 10]),
+        ("cols.npy", vec![3, 4, 0]),
+        ("flat.npy", vec![0, 3]),
+    ] {
+        let p = write(tmp.path().join(name), encode_f32(&shape, &[]));
+        let msg = err(load_inputs(&files(vec![p], Some(y.clone()), vec![])));
+        assert!(
+            msg.contains(name) && msg.contains("hold no values"),
+            "{msg}"
+        );
+    }
+}
