@@ -101,3 +101,18 @@ fn sweep_runs_resumable_studies_per_configuration() {
         &["unknown configuration", "linear"],
     );
 }
+
+/// `runvar instability` on its defaults (mnist1d-resnet8, 4 twins, 2 independent runs; about 45
+/// s on 2 cores) gives the instability.json pinned for it, where it was pinned.
+#[test]
+fn instability_defaults_are_pinned() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(runvar(
+        tmp.path(),
+        &["instability", "--quiet", "--out", "i"],
+    ));
+    util::pins::check(
+        "instability_defaults",
+        util::pins::file_hashes(&tmp.path().join("i"), &["instability.json"]),
+    );
+}

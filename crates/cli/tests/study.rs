@@ -389,7 +389,10 @@ fn default_study_with_no_arguments() {
         out.contains("report: runs/study-mnist1d-mlp/report.html"),
         "{out}"
     );
-    let r = report(&tmp.path().join("runs/study-mnist1d-mlp"));
+    let dir = tmp.path().join("runs/study-mnist1d-mlp");
+    // Every run's logits and the report, bit for bit, where they were pinned.
+    util::pins::check("default_study", util::pins::study_hashes(&dir));
+    let r = report(&dir);
     let names: Vec<_> = r["conditions"]
         .as_array()
         .unwrap()
@@ -541,4 +544,35 @@ fn mirrors_of_signals_are_refused() {
         &["mixup"],
     );
     assert!(!tmp.path().join("x").exists());
+}
+
+/// A packed ResNet study gives, run for run, the bytes pinned for it (where they were pinned):
+/// packs, BatchNorm and convolutions are the paths a refactor of the engine is most likely to
+/// move.
+#[test]
+fn packed_resnet_study_is_pinned() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(runvar(
+        tmp.path(),
+        &[
+            "study",
+            "--preset",
+            "mnist1d-resnet8",
+            "--epochs",
+            "3",
+            "--replicas",
+            "4",
+            "--pack",
+            "2",
+            "--conditions",
+            "control,init,all,bit_flip",
+            "--quiet",
+            "--out",
+            "s",
+        ],
+    ));
+    let dir = tmp.path().join("s");
+    let hashes = util::pins::study_hashes(&dir);
+    assert_eq!(hashes.len(), 4 * 4 + 1, "{hashes:?}");
+    util::pins::check("packed_resnet_study", hashes);
 }
