@@ -3,8 +3,8 @@
 //! A pin is the SHA-256 of each file a command's result rests on: every run's `logits.npy`
 //! (read from the run's own `SHA256SUMS`) and the `report.json` of a study, or the
 //! `instability.json` of `runvar instability`. They are recorded in
-//! `tests/fixtures/pins/<name>.json` with the machine they were recorded on (CPU model, OS and
-//! architecture): libtorch's CPU kernels are chosen per instruction set, so the bits are only
+//! `tests/fixtures/pins/<name>.json` with the machine they were recorded on (CPU model, the
+//! instruction-set extensions libtorch dispatches on, OS and architecture): libtorch's CPU kernels are chosen per instruction set, so the bits are only
 //! comparable on that kind of machine. Elsewhere the comparison is skipped with a printed
 //! reason; the test's other assertions still run.
 //!
@@ -12,20 +12,43 @@
 //! meant to change results; say why in the commit.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The machine kind pins are valid on: CPU model and OS-architecture.
+/// The instruction-set extensions that change which kernels libtorch runs on the CPU.
+const KERNEL_FLAGS: [&str; 7] = [
+    "fma",
+    "avx2",
+    "avx512f",
+    "avx_vnni",
+    "avx512_vnni",
+    "avx512_bf16",
+    "amx_tile",
+];
+
+/// The machine kind pins are valid on: CPU model, the instruction-set extensions libtorch
+/// dispatches on (a virtual machine's generic model name can hide different ones), and
+/// OS-architecture.
 fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    format!("{cpu}; {}-{}", std::env::consts::OS, std::env::consts::ARCH)
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |key: &str| {
+        info.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let cpu = field("model name").unwrap_or_else(|| "unknown CPU".into());
+    let flags = field("flags").unwrap_or_default();
+    let present: Vec<&str> = KERNEL_FLAGS
+        .into_iter()
+        .filter(|f| flags.split_whitespace().any(|g| g == *f))
+        .collect();
+    format!(
+        "{cpu}; {}; {}-{}",
+        present.join(" "),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }
 
 fn pin_file(name: &str) -> PathBuf {
@@ -84,7 +107,9 @@ pub fn check(name: &str, hashes: BTreeMap<String, String>) {
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let recorded = doc["machine"].as_str().unwrap_or_default();
     if recorded != here {
-        eprintln!(
+        // Straight to the process's stderr: libtest would swallow `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
             "skipped the pin {name}: recorded on {recorded}, this is {here} (bits depend on the \
              CPU's kernels)"
         );
