@@ -301,13 +301,9 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
             eprintln!("runvar: sweep configuration {} ({})", c.name, c.about);
         }
         let workers = super::study::worker_count(&study, a.workers)?;
-        failures.extend(super::study::execute(
-            &study,
-            &dir,
-            workers,
-            a.quiet || a.json,
-        )?);
-        rows.push(sweep_row(c, &study, &dir)?);
+        let (failed, survey) = super::study::execute(&study, &dir, workers, a.quiet || a.json)?;
+        failures.extend(failed);
+        rows.push(sweep_row(c, &study, &dir, &survey)?);
     }
     let table = render_sweep_table(&rows);
     let doc = serde_json::json!({ "configurations": rows });

@@ -226,14 +226,15 @@ fn note_new_environment(study: &StudySpec, survey: &study::Survey) -> anyhow::Re
 /// Open (or resume) the study directory `dir`, train every run that is not finished on a pool
 /// of `workers` threads (see [`worker_count`]), and return the runs that failed to train
 /// (`run failed: dir: error`) or that are finished but not counted (`dir: not counted: why`,
-/// see [`study::Survey`]; never retrained over).
+/// see [`study::Survey`]; never retrained over), with the survey of the directory after
+/// training.
 pub fn execute(
     study: &StudySpec,
     dir: &Path,
     workers: usize,
     quiet: bool,
-) -> anyhow::Result<Vec<String>> {
-    let survey = study::Survey::of(study, dir);
+) -> anyhow::Result<(Vec<String>, study::Survey)> {
+    let mut survey = study::Survey::of(study, dir);
     let todo = survey.to_train();
     if !todo.is_empty() {
         // Before the directory is made: a study that cannot train leaves nothing behind.
@@ -276,7 +277,7 @@ pub fn execute(
         })
         .collect();
     if todo.is_empty() {
-        return Ok(failures);
+        return Ok((failures, survey));
     }
     if !quiet {
         note_new_environment(study, &survey)?;
@@ -313,7 +314,8 @@ pub fn execute(
         }
     });
     progress.finish();
-    Ok(failures)
+    survey.refresh(study.pack);
+    Ok((failures, survey))
 }
 
 /// Run `runvar study`.
@@ -325,9 +327,8 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
     if !pack_given {
         study.pack = settle_default_pack(&study, &dir, a.quiet || a.json)?;
     }
-    let failures = execute(&study, &dir, workers, a.quiet || a.json)?;
+    let (failures, survey) = execute(&study, &dir, workers, a.quiet || a.json)?;
     let reported = (|| -> anyhow::Result<()> {
-        let survey = study::Survey::of(&study, &dir);
         let report = study::build_report(&dir, &study, &survey)?;
         study::write_report(&dir, &report)?;
         crate::output::print_report(&report, &dir, a.json)

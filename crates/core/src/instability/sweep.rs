@@ -148,7 +148,7 @@ pub struct SweepRow {
     pub acc_sd_ratio_ci: Option<Interval>,
 }
 
-/// Analyse one configuration's finished study in `dir`.
+/// Analyse one configuration's finished study in `dir` from the runs `survey` counts.
 ///
 /// # Errors
 /// [`AnalysisError`] naming the file or the condition.
@@ -156,12 +156,12 @@ pub fn sweep_row(
     config: &SweepConfig,
     study: &StudySpec,
     dir: &Path,
+    survey: &Survey,
 ) -> Result<SweepRow, AnalysisError> {
     let boot = Bootstrap {
         resamples: 2_000,
         ..Bootstrap::default()
     };
-    let survey = Survey::of(study, dir);
     let mut per_condition = Vec::new();
     for (c, cond) in study.conditions.iter().enumerate() {
         let mut logits = Vec::new();

@@ -44,6 +44,16 @@ impl Survey {
         Survey { runs, states }
     }
 
+    /// Check again the runs that were still to train (after training them); the other runs
+    /// keep the state they were found in, so no file is hashed twice.
+    pub fn refresh(&mut self, pack: usize) {
+        for (run, state) in self.runs.iter().zip(self.states.iter_mut()) {
+            if *state == RunState::ToTrain {
+                *state = check(run, pack);
+            }
+        }
+    }
+
     /// The counted runs of condition `c`, replica order.
     pub fn counted(&self, c: usize) -> Vec<&PlannedRun> {
         self.with_state(|s| matches!(s, RunState::Counted(_)))
