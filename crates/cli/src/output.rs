@@ -16,7 +16,11 @@ pub fn print_report(report: &StudyReport, dir: &Path, json: bool) -> anyhow::Res
     } else {
         write!(stdout, "{}", render_table(report))?;
         write!(stdout, "{}", render_mitigation_table(report))?;
-        writeln!(stdout, "\nreport: {}", dir.join("report.html").display())?;
+        writeln!(
+            stdout,
+            "\nreport: {}",
+            dir.join(runvar_core::store::report::HTML).display()
+        )?;
     }
     Ok(())
 }

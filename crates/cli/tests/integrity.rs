@@ -172,7 +172,7 @@ fn a_resumed_study_keeps_its_meaning() {
         serde_json::to_string_pretty(&spec).unwrap(),
     )
     .unwrap();
-    let sums: Vec<(String, String)> = runvar_core::store::RUN_FILES
+    let sums: Vec<(String, String)> = runvar_core::store::RunFiles::REQUIRED
         .iter()
         .chain(&["features.npy"])
         .map(|n| {

@@ -11,6 +11,7 @@ use runvar_core::instability::{
     sweep_configs, sweep_row, sweep_study, Curve, InstabilityReport, TwinKind,
 };
 use runvar_core::spec::{BitFlipSpec, RunSpec};
+use runvar_core::store::report;
 use runvar_engine::{data, lockstep};
 
 use crate::args::{InstabilityArgs, SweepArgs, SweepCommand};
@@ -246,8 +247,8 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
             out.join("instability.json"),
             runvar_core::store::to_versioned_json(&r),
         ),
-        (out.join("report.md"), render_instability_markdown(&r)),
-        (out.join("report.html"), render_instability_html(&r)),
+        (out.join(report::MARKDOWN), render_instability_markdown(&r)),
+        (out.join(report::HTML), render_instability_html(&r)),
         (out.join("instability.svg"), curves_svg(&r)),
     ])?;
     let mut stdout = std::io::stdout().lock();
@@ -256,7 +257,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", render_instability_table(&r))?;
-        writeln!(stdout, "\nreport: {}", out.join("report.html").display())?;
+        writeln!(stdout, "\nreport: {}", out.join(report::HTML).display())?;
     }
     Ok(Outcome::Done)
 }

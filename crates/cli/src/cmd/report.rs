@@ -1,6 +1,7 @@
 //! `runvar report`: rebuild a study's report from its stored runs.
 
 use anyhow::Context;
+use runvar_core::store::StudyDir;
 use runvar_core::study::{self, StudySpec};
 
 use crate::args::ReportArgs;
@@ -15,7 +16,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Outcome> {
         )
     })?;
     crate::cmd::study::check_sizes(&study)
-        .with_context(|| format!("{}", a.dir.join("study.json").display()))?;
+        .with_context(|| format!("{}", StudyDir::at(&a.dir).spec_path().display()))?;
     let survey = study::Survey::of(&study, &a.dir);
     let report = study::build_report(&a.dir, &study, &survey)?;
     study::write_report(&a.dir, &report)?;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use runvar_core::spec::{Device, RunSpec};
-use runvar_core::store::SpecRecord;
+use runvar_core::store::{RunFiles, SpecRecord, StudyDir};
 use runvar_core::study::{
     self, Condition, Mitigation, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET, DEFAULT_REPLICAS,
 };
@@ -81,7 +81,7 @@ fn study_from_args(a: &StudyArgs) -> anyhow::Result<(StudySpec, bool)> {
 /// device's default (`study.pack` on entry), lowered to the largest pack that fits in the
 /// device's free memory.
 fn settle_default_pack(study: &StudySpec, dir: &Path, quiet: bool) -> anyhow::Result<usize> {
-    // A study.json that cannot be read is reported by `open_dir`.
+    // A study.json that cannot be read is reported by `StudyDir::open`.
     if let Ok(Some(existing)) = StudySpec::load(dir) {
         return Ok(existing.pack);
     }
@@ -148,58 +148,13 @@ fn default_dir(study: &StudySpec) -> PathBuf {
     PathBuf::from("runs").join(format!("study-{name}"))
 }
 
-/// Create the study directory with its `study.json`, or check that an existing one holds the
-/// same study.
-fn open_dir(dir: &Path, study: &StudySpec) -> anyhow::Result<()> {
-    if let Some(existing) = StudySpec::load(dir)? {
-        if existing != *study {
-            let diff = runvar_core::store::differences(
-                &serde_json::to_value(&existing)?,
-                &serde_json::to_value(study)?,
-            );
-            bail!(
-                "{}: holds a study with a different spec ({}); results would mix. Use --out for a \
-                 new study directory, or remove this one",
-                dir.display(),
-                diff.join("; ")
-            );
-        }
-        return Ok(());
-    }
-    if dir.exists() && !dir.is_dir() {
-        bail!(
-            "{}: is a file, not a study directory; choose another --out",
-            dir.display()
-        );
-    }
-    let entries =
-        || std::fs::read_dir(dir).with_context(|| format!("{}: cannot read", dir.display()));
-    if dir.exists() && entries()?.next().is_some() {
-        bail!(
-            "{}: exists and is not a study directory (no study.json); choose another --out",
-            dir.display()
-        );
-    }
-    let made = !dir.exists();
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let json = runvar_core::store::to_versioned_json(study);
-    if let Err(e) = runvar_core::store::write_atomic(&dir.join("study.json"), json.as_bytes()) {
-        if made {
-            // Leave no directory that looks like the start of a study.
-            let _ = std::fs::remove_dir(dir);
-        }
-        return Err(e).with_context(|| format!("{}: cannot write study.json", dir.display()));
-    }
-    Ok(())
-}
-
 /// On resuming, say how this machine differs from the one the study's runs were trained on
 /// (their bits may differ: another CPU, libtorch or GPU can change floating-point results).
 fn note_new_environment(study: &StudySpec, survey: &study::Survey) -> anyhow::Result<()> {
     let Some((run, _)) = survey.records().next() else {
         return Ok(());
     };
-    let path = run.dir.join("spec.json");
+    let path = RunFiles::at(&run.dir).spec();
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
     };
@@ -253,8 +208,9 @@ pub fn execute(
             )?;
         }
     }
-    open_dir(dir, study)?;
-    for stale in study::stale_temporaries(dir) {
+    let layout = StudyDir::at(dir);
+    layout.open(study)?;
+    for stale in layout.temporaries() {
         std::fs::remove_dir_all(&stale)
             .with_context(|| format!("{}: cannot remove", stale.display()))?;
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{invalid, AnalysisError};
-use crate::store::npy;
+use crate::store::{npy, RunFiles};
 
 /// One run's test-set outputs.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,22 +111,23 @@ pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<i64>, AnalysisErro
 /// [`AnalysisError`] naming the file; a directory without `DONE`, or with a file that changed
 /// since the run finished, is refused.
 pub fn load_run_dir(dir: &Path) -> Result<(RunOutputs, Vec<i64>), AnalysisError> {
-    if !crate::store::is_complete(dir) {
+    if !RunFiles::at(dir).is_complete() {
         return Err(invalid(
             dir,
             "not a finished run directory (no DONE marker)",
         ));
     }
-    crate::store::checksum::verify(dir, &crate::store::RUN_FILES)?;
+    crate::store::checksum::verify(dir, &RunFiles::REQUIRED)?;
     read_run_dir(dir)
 }
 
 /// [`load_run_dir`] without the checks of `DONE` and the checksums, for runs a
 /// [`crate::study::Survey`] has checked already.
 pub(crate) fn read_run_dir(dir: &Path) -> Result<(RunOutputs, Vec<i64>), AnalysisError> {
-    let (logits, n, classes) = read_matrix(&dir.join("logits.npy"), "logits")?;
-    let labels = read_labels(&dir.join("labels.npy"), classes)?;
-    let fpath = dir.join("features.npy");
+    let files = RunFiles::at(dir);
+    let (logits, n, classes) = read_matrix(&files.logits(), "logits")?;
+    let labels = read_labels(&files.labels(), classes)?;
+    let fpath = files.features();
     let features = if fpath.exists() {
         let (f, fn_, d) = read_matrix(&fpath, "features")?;
         if fn_ != n {

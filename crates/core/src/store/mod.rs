@@ -1,12 +1,13 @@
 //! The run store: one directory per run, written atomically, read back for analysis.
 //!
-//! A run directory holds `spec.json` (the resolved spec and where it ran), `record.json` (the
-//! outcome: parameter hash, wall time, bit flip), `metrics.json` (per-epoch metrics),
-//! `logits.npy`, `features.npy`, `labels.npy`, `SHA256SUMS` (the hash of each file,
-//! [`checksum`]), and `DONE`, written last. Every JSON file
-//! starts with its `schema_version` ([`json`]). It is built under a
-//! hidden temporary name and renamed into place only when complete, so a crash or Ctrl-C never
-//! leaves a directory that looks finished.
+//! [`RunFiles`] names the files of a run directory (`spec.json`, `record.json`,
+//! `metrics.json`, `logits.npy`, `labels.npy`, `features.npy`, `snapshots.npy`,
+//! `logits_tta_<view>.npy`, `SHA256SUMS`, `DONE`) and [`StudyDir`] the layout of a study
+//! directory (`study.json`, `runs/<condition>/<NNNN>`, temporaries, report files). A run
+//! directory is built by a [`RunDirWriter`] under a hidden temporary name and renamed into
+//! place only when complete, `SHA256SUMS` ([`checksum`]) and `DONE` written last, so a crash or
+//! Ctrl-C never leaves a directory that looks finished. Every JSON file starts with its
+//! `schema_version` ([`json`]). Other files are replaced whole through [`write_all_atomic`].
 
 pub mod checksum;
 pub mod json;
@@ -14,6 +15,8 @@ pub mod npy;
 pub mod npz;
 mod record;
 mod run_dir;
+mod run_files;
+mod study_dir;
 mod zip;
 
 pub use json::{
@@ -22,16 +25,9 @@ pub use json::{
 pub use record::{
     BitFlipRecord, Environment, EpochMetrics, MetricsRecord, PackRecord, RunRecord, SpecRecord,
 };
-pub use run_dir::{abandoned_temporaries, is_complete, RunDirWriter, StoreError, TempOwner, DONE};
-
-/// Files every finished run directory has, each listed in its `SHA256SUMS`.
-pub const RUN_FILES: [&str; 5] = [
-    "spec.json",
-    "record.json",
-    "metrics.json",
-    "logits.npy",
-    "labels.npy",
-];
+pub use run_dir::{abandoned_temporaries, is_temporary, RunDirWriter, StoreError, TempOwner};
+pub use run_files::{report, RunFiles};
+pub use study_dir::{StudyDir, StudyDirError};
 
 /// Write `bytes` to `path` through a temporary file beside it (`.NAME.tmp-<pid>`) and a
 /// rename, so a reader never sees half a file; a failed write leaves no temporary.

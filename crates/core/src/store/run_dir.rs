@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::checksum::{self, SHA256SUMS};
 use super::npy;
+use super::run_files::RunFiles;
 
-/// Name of the marker file written last into a finished run directory.
-pub const DONE: &str = "DONE";
+const DONE: &str = RunFiles::DONE;
 
 /// Errors writing a run directory; each names the path.
 #[derive(Debug, thiserror::Error)]
@@ -41,11 +41,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
-/// True when `dir` is a finished run directory (its `DONE` marker exists).
-pub fn is_complete(dir: &Path) -> bool {
-    dir.join(DONE).is_file()
-}
-
 /// Builds one run directory. Files go into a hidden sibling directory; [`RunDirWriter::commit`]
 /// writes `DONE` and renames it into place. Dropped without a commit, it removes what it wrote.
 #[derive(Debug)]
@@ -67,7 +62,7 @@ impl RunDirWriter {
     pub fn create(dest: &Path) -> Result<RunDirWriter, StoreError> {
         // `symlink_metadata`: a dangling symbolic link is there too (renaming onto it fails).
         if fs::symlink_metadata(dest).is_ok() {
-            let hint = if is_complete(dest) {
+            let hint = if RunFiles::at(dest).is_complete() {
                 " and holds a finished run; choose another --out or remove it"
             } else {
                 " and is not a finished run directory; choose another --out"
@@ -95,8 +90,7 @@ impl RunDirWriter {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let owner = TempOwner::this_process();
-        let tmp = parent.join(format!(".{name}.tmp-{}-{}-{nanos}", owner.host, owner.pid));
+        let tmp = parent.join(TempOwner::this_process().temporary_name(&name, nanos));
         // A writer beside this one that fails removes the folders it made once empty; if that
         // happens between the two calls, make them again.
         let mut attempts = 0;
@@ -228,6 +222,12 @@ impl TempOwner {
         }
     }
 
+    /// The name of this owner's temporary directory for the run directory `name`:
+    /// `.NAME.tmp-<host>-<pid>-<nanos>` (hidden, and unique to this process and moment).
+    pub fn temporary_name(&self, name: &str, nanos: u32) -> String {
+        format!(".{name}.tmp-{}-{}-{nanos}", self.host, self.pid)
+    }
+
     /// The owner of the temporary directory called `name`, if it is one of ours.
     pub fn of(name: &str) -> Option<TempOwner> {
         let rest = name.strip_prefix('.')?;
@@ -251,6 +251,12 @@ impl TempOwner {
             && proc.join("self").exists()
             && !proc.join(self.pid.to_string()).exists()
     }
+}
+
+/// True when `name` is a temporary run directory's: this version's
+/// ([`TempOwner::temporary_name`]) or an older one's (`.NAME.tmp-<pid>-<nanos>`).
+pub fn is_temporary(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".tmp-")
 }
 
 /// Temporary run directories in `parent` whose process ended without finishing them (killed,
@@ -297,9 +303,9 @@ mod tests {
         w.write_npy_f32("logits.npy", &[1, 2], &[0.5, 1.5]).unwrap();
         assert!(!dest.exists(), "nothing at the destination before commit");
         let tmp = w.tmp_path().to_path_buf();
-        assert!(!is_complete(&tmp));
+        assert!(!RunFiles::at(&tmp).is_complete());
         w.commit().unwrap();
-        assert!(is_complete(&dest));
+        assert!(RunFiles::at(&dest).is_complete());
         let listed = checksum::verify(&dest, &["record.json", "logits.npy"]).unwrap();
         assert_eq!(listed, ["logits.npy", "record.json"]);
         assert!(!tmp.exists());

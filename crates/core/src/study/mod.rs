@@ -19,11 +19,12 @@ use serde::{Deserialize, Serialize};
 pub use condition::Condition;
 pub use export::{runs_csv, RUNS_CSV_HEADER};
 pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
-pub use plan::{plan, stale_temporaries, PlannedRun};
+pub use plan::{plan, PlannedRun};
 pub use report::{build_report, write_report, CKA_ESTIMATOR};
 pub use survey::{RunState, Survey};
 
 use crate::spec::{RunSpec, SpecError};
+use crate::store::{StudyDir, StudyDirError};
 
 /// Everything that determines a study's results. Stored as `study.json` in the study
 /// directory; a different spec on an existing directory is refused.
@@ -279,24 +280,17 @@ impl StudySpec {
         Ok(spec)
     }
 
-    /// Read `study.json` from a study directory, if there is one.
+    /// Read `study.json` from a study directory, if there is one ([`StudyDir::load`]).
     ///
     /// # Errors
-    /// [`SpecError::Io`] or [`SpecError::Parse`] naming the file.
+    /// [`SpecError::Parse`] naming the file.
     pub fn load(dir: &Path) -> Result<Option<StudySpec>, SpecError> {
-        let path = dir.join("study.json");
-        if !path.exists() {
-            return Ok(None);
-        }
-        let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        crate::store::from_versioned_json(&text)
-            .map(Some)
-            .map_err(|e| SpecError::Parse {
-                path,
-                message: e.to_string(),
-            })
+        StudyDir::at(dir).load().map_err(|e| match e {
+            StudyDirError::Spec { path, message } => SpecError::Parse { path, message },
+            other => SpecError::Parse {
+                path: StudyDir::at(dir).spec_path(),
+                message: other.to_string(),
+            },
+        })
     }
 }

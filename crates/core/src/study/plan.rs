@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::StudySpec;
 use crate::spec::RunSpec;
-use crate::store::is_complete;
+use crate::store::{RunFiles, StudyDir};
 
 /// One run of a study.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,14 +20,20 @@ pub struct PlannedRun {
 }
 
 impl PlannedRun {
+    /// Its run directory's files.
+    pub fn files(&self) -> RunFiles {
+        RunFiles::at(&self.dir)
+    }
+
     /// True when its run directory is finished.
     pub fn is_done(&self) -> bool {
-        is_complete(&self.dir)
+        self.files().is_complete()
     }
 }
 
 /// Every run of `study` in `dir`, condition by condition, replica by replica.
 pub fn plan(study: &StudySpec, dir: &Path) -> Vec<PlannedRun> {
+    let layout = StudyDir::at(dir);
     let mut runs = Vec::with_capacity(study.conditions.len() * study.replicas);
     for (c, cond) in study.conditions.iter().enumerate() {
         for i in 0..study.replicas {
@@ -35,33 +41,11 @@ pub fn plan(study: &StudySpec, dir: &Path) -> Vec<PlannedRun> {
                 condition: c,
                 replica: i,
                 spec: cond.replica(&study.run, i as u64, study.fixed_seed),
-                dir: dir.join("runs").join(&cond.name).join(format!("{i:04}")),
+                dir: layout.run(&cond.name, i).dir().to_path_buf(),
             });
         }
     }
     runs
-}
-
-/// Temporary directories left by interrupted runs (`.NAME.tmp-*` under `runs/<condition>/`):
-/// never complete, safe to delete before resuming.
-pub fn stale_temporaries(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(conditions) = std::fs::read_dir(dir.join("runs")) else {
-        return out;
-    };
-    for cond in conditions.flatten() {
-        let Ok(entries) = std::fs::read_dir(cond.path()) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.contains(".tmp-") {
-                out.push(e.path());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[cfg(test)]
@@ -178,18 +162,6 @@ mod tests {
         let s = study();
         let text = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<StudySpec>(&text).unwrap(), s);
-    }
-
-    #[test]
-    fn stale_temporaries_are_found() {
-        let tmp = tempfile::tempdir().unwrap();
-        let cond = tmp.path().join("runs/init");
-        std::fs::create_dir_all(cond.join(".0003.tmp-42-7")).unwrap();
-        std::fs::create_dir_all(cond.join("0001")).unwrap();
-        assert_eq!(
-            stale_temporaries(tmp.path()),
-            vec![cond.join(".0003.tmp-42-7")]
-        );
     }
 }
 

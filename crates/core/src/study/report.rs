@@ -12,7 +12,7 @@ use crate::report::{
 };
 use crate::seed::Source;
 use crate::stats::Bootstrap;
-use crate::store::SpecRecord;
+use crate::store::{report as store_report, RunFiles, SpecRecord, StudyDir};
 use crate::tta::Tta;
 
 use super::{StudySpec, Survey, SNAPSHOT_CONDITION};
@@ -205,7 +205,7 @@ pub fn build_report(
             outputs.push(o);
             labels = l;
         }
-        check_runs(&outputs, &labels, &done[0].dir.join("labels.npy"))?;
+        check_runs(&outputs, &labels, &done[0].files().labels())?;
         if cond.sources.is_empty() && control_predictions.is_none() {
             control_predictions = Some(predictions(&outputs[0])?);
         }
@@ -218,7 +218,7 @@ pub fn build_report(
             control_hashes = Some((hashes.len(), done.len()));
         }
         if environment.is_empty() {
-            if let Some(s) = read_json::<SpecRecord>(&done[0].dir.join("spec.json")) {
+            if let Some(s) = read_json::<SpecRecord>(&done[0].files().spec()) {
                 let e = s.environment;
                 environment = format!(
                     "runvar {}, libtorch {}, {} thread(s) per run, {}, {} ({})",
@@ -369,19 +369,17 @@ fn mitigation_rows(
         let mut outputs = Vec::new();
         let mut labels = Vec::new();
         for d in &dirs {
+            let files = RunFiles::at(d);
             let (mut o, l) = read_run_dir(d)?;
             o.features = None;
             match &source {
                 Source::Plain => {}
                 Source::Tta(t) => {
-                    let p = d.join(format!("logits_tta_{}.npy", t.name()));
-                    o.logits = crate::analysis::read_matrix(&p, "logits")?.0;
+                    o.logits = crate::analysis::read_matrix(&files.tta(&t.name()), "logits")?.0;
                 }
                 Source::Snapshots(t) => {
-                    let file = t.map_or("snapshots.npy".to_string(), |t| {
-                        format!("snapshots_tta_{}.npy", t.name())
-                    });
-                    let (c, stack) = read_stack(&d.join(file))?;
+                    let file = t.map_or(files.snapshots(), |t| files.snapshots_tta(&t.name()));
+                    let (c, stack) = read_stack(&file)?;
                     o.logits = mean_of_stack(&stack, c);
                 }
             }
@@ -389,7 +387,7 @@ fn mitigation_rows(
             outputs.push(o);
             labels = l;
         }
-        check_runs(&outputs, &labels, &dirs[0].join("labels.npy"))?;
+        check_runs(&outputs, &labels, &RunFiles::at(&dirs[0]).labels())?;
         let metrics = analyze_condition(&name, Vec::new(), &outputs, &labels, boot, CKA_ESTIMATOR)?;
         rows.push(MitigationRow {
             name,
@@ -416,18 +414,25 @@ fn mitigation_rows(
 /// # Errors
 /// The I/O error, with the file in its message.
 pub fn write_report(dir: &Path, report: &StudyReport) -> std::io::Result<()> {
+    let study = StudyDir::at(dir);
     let json = crate::store::to_versioned_json(report);
     let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = vec![
-        (dir.join("report.json"), json.into_bytes()),
+        (study.file(store_report::JSON), json.into_bytes()),
         (
-            dir.join("report.md"),
+            study.file(store_report::MARKDOWN),
             (render_markdown(report) + &render_mitigation_markdown(report)).into_bytes(),
         ),
-        (dir.join("report.html"), render_html(report).into_bytes()),
-        (dir.join("runs.csv"), report.runs_csv.clone().into_bytes()),
+        (
+            study.file(store_report::HTML),
+            render_html(report).into_bytes(),
+        ),
+        (
+            study.file(StudyDir::RUNS_CSV),
+            report.runs_csv.clone().into_bytes(),
+        ),
     ];
     for c in &report.conditions {
-        let folder = dir.join("pairwise").join(&c.name);
+        let folder = study.pairwise(&c.name);
         std::fs::create_dir_all(&folder)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", folder.display())))?;
         for t in &c.pair_tables {

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{plan, PlannedRun, StudySpec};
-use crate::store::{checksum, from_versioned_json, RunRecord, SpecRecord, RUN_FILES};
+use crate::store::{checksum, from_versioned_json, RunFiles, RunRecord, SpecRecord};
 
 /// The largest JSON file of a run read (a run's `spec.json` or `record.json` is a few KiB).
 const MAX_JSON_BYTES: u64 = 16 << 20;
@@ -126,13 +126,13 @@ fn check(run: &PlannedRun, pack: usize) -> RunState {
 }
 
 fn verify(run: &PlannedRun, pack: usize) -> Result<RunRecord, String> {
-    checksum::verify(&run.dir, &RUN_FILES).map_err(|e| {
+    checksum::verify(&run.dir, &RunFiles::REQUIRED).map_err(|e| {
         // The directory is named by the caller; keep the file and the problem.
         e.to_string()
             .replace(&format!("{}/", run.dir.display()), "")
             .replace(&run.dir.display().to_string(), "the run directory")
     })?;
-    let stored: SpecRecord = read_json(&run.dir.join("spec.json"))?;
+    let stored: SpecRecord = read_json(&run.files().spec())?;
     if stored.spec != run.spec {
         let diff = match (
             serde_json::to_value(&stored.spec),
@@ -146,7 +146,7 @@ fn verify(run: &PlannedRun, pack: usize) -> Result<RunRecord, String> {
              study, or of another condition or replica"
         ));
     }
-    let record: RunRecord = read_json(&run.dir.join("record.json"))?;
+    let record: RunRecord = read_json(&run.files().record())?;
     let trained_in = record.pack.as_ref().map_or(1, |p| p.size);
     if trained_in != pack {
         return Err(format!(

@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use super::arrays::{is_ext, label_difference, read_all, read_archive, same_labels, split, Found};
 use super::load::{check_labels, check_runs, labels_of, load_run_dir};
 use super::{invalid, AnalysisError, RunOutputs};
-use crate::store::{is_complete, npy};
+use crate::store::{npy, RunFiles};
 
 mod paths;
 
@@ -135,18 +135,18 @@ fn from_dirs(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
             format!(
                 "--features with run directories: each run directory holds its own features.npy \
                  ({}); --features is for .npy/.npz inputs",
-                a.inputs[0].join("features.npy").display()
+                RunFiles::at(&a.inputs[0]).features().display()
             ),
         ));
     }
-    if let Some(d) = a.inputs.iter().find(|d| !is_complete(d)) {
+    if let Some(d) = a.inputs.iter().find(|d| !RunFiles::at(d).is_complete()) {
         return Err(invalid(d, describe_dir(d)));
     }
     let mut runs = Vec::new();
     let mut found: Found = None;
     for p in &a.inputs {
         let (r, l) = load_run_dir(p)?;
-        same_labels(&mut found, l, &p.join("labels.npy"))?;
+        same_labels(&mut found, l, &RunFiles::at(p).labels())?;
         runs.push(r);
     }
     too_few(&runs, false)?;

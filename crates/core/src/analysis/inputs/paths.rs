@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::AnalyzeInputs;
 use crate::analysis::arrays::is_ext;
 use crate::analysis::{invalid, AnalysisError};
-use crate::store::is_complete;
+use crate::store::{RunFiles, StudyDir};
 
 /// Where a path was given on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,10 +144,10 @@ fn given_twice(first: (Role, &Path), second: (Role, &Path), dir: bool) -> Analys
 
 /// What a directory that is an input is, in words: a run directory, or what else.
 pub(super) fn describe_dir(dir: &Path) -> String {
-    if is_complete(dir) {
+    if RunFiles::at(dir).is_complete() {
         return "a run directory".into();
     }
-    if dir.join("study.json").is_file() {
+    if StudyDir::at(dir).spec_path().is_file() {
         return format!(
             "a study directory, not a run directory (`runvar report {}` reports on it; its runs \
              are {}/runs/CONDITION/NNNN)",
@@ -159,7 +159,7 @@ pub(super) fn describe_dir(dir: &Path) -> String {
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| is_complete(p))
+        .filter(|p| RunFiles::at(p).is_complete())
         .collect();
     runs.sort();
     if let Some(first) = runs.first() {
@@ -170,7 +170,7 @@ pub(super) fn describe_dir(dir: &Path) -> String {
             first.display()
         );
     }
-    if dir.join("logits.npy").exists() {
+    if RunFiles::at(dir).logits().exists() {
         return "a run directory that did not finish (no DONE marker)".into();
     }
     "a directory that is not a run directory (no DONE marker)".into()

@@ -507,7 +507,7 @@ fn every_message_says_what_the_input_is() {
         "{msg}"
     );
     let unfinished = run_dir(d.join("unfinished"), &B, &Y, true);
-    std::fs::remove_file(unfinished.join(crate::store::DONE)).unwrap();
+    std::fs::remove_file(unfinished.join(crate::store::RunFiles::DONE)).unwrap();
     assert_eq!(
         with(vec![r1.clone(), unfinished.clone()], None, vec![]),
         format!(
