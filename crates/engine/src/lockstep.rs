@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use runvar_core::batches::EpochPlan;
-use runvar_core::instability::{Curve, TwinKind};
+use runvar_core::instability::Curve;
 use runvar_core::spec::RunSpec;
 use tch::Tensor;
 
@@ -15,54 +15,7 @@ use crate::data::Prepared;
 use crate::train::Trainer;
 use crate::EngineError;
 
-/// A run to follow next to the base run.
-#[derive(Debug, Clone)]
-pub struct Follower {
-    /// Label in reports, e.g. `flip 3`.
-    pub label: String,
-    /// How it differs from the base run.
-    pub kind: TwinKind,
-    /// Its spec.
-    pub spec: RunSpec,
-}
-
-/// What following the runs measured.
-#[derive(Debug)]
-pub struct Followed {
-    /// One curve per follower, in order.
-    pub curves: Vec<Curve>,
-    /// Steps per epoch.
-    pub steps_per_epoch: usize,
-    /// L2 norm of the base run's initial trainable parameters.
-    pub initial_norm: f64,
-    /// Base run's final test accuracy, percent.
-    pub base_accuracy: f64,
-}
-
-/// The steps to record: 0, then roughly log-spaced (ratio 1.4) up to one epoch, then every
-/// epoch end, and the last step.
-pub fn record_steps(steps_per_epoch: usize, total: usize) -> Vec<usize> {
-    let mut out = vec![0];
-    let mut s = 1.0f64;
-    while (s as usize) < steps_per_epoch.min(total) {
-        let k = s as usize;
-        if out.last() != Some(&k) {
-            out.push(k);
-        }
-        s *= 1.4;
-    }
-    let mut e = steps_per_epoch.max(1);
-    while e <= total {
-        if out.last() != Some(&e) {
-            out.push(e);
-        }
-        e += steps_per_epoch.max(1);
-    }
-    if out.last() != Some(&total) {
-        out.push(total);
-    }
-    out
-}
+pub use runvar_core::instability::{record_steps, Followed, Follower};
 
 /// Trainable parameters only (BatchNorm running statistics are buffers), sorted by name.
 fn trainable(t: &Trainer) -> Vec<(String, Vec<f32>)> {

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runvar_core::instability::{
-    condition_number_bound, curves_svg, fit_growth, render_instability_html,
-    render_instability_markdown, render_instability_table, render_sweep_table, saturation_step,
-    sweep_configs, sweep_row, sweep_study, Curve, InstabilityReport, TwinKind,
+    build_report, curves_svg, followers, record_steps, render_instability_html,
+    render_instability_markdown, render_instability_table, render_sweep_table, sweep_configs,
+    sweep_row, sweep_study, TwinKind,
 };
-use runvar_core::spec::{BitFlipSpec, RunSpec};
+use runvar_core::spec::RunSpec;
 use runvar_core::store::report;
 use runvar_engine::{data, lockstep};
 
@@ -37,108 +37,6 @@ fn write_all(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
         .map(|(p, t)| (p.clone(), t.clone().into_bytes()))
         .collect();
     runvar_core::store::write_all_atomic(&bytes).context("writing the report")
-}
-
-fn mean_over<'a>(curves: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
-    let curves: Vec<&Vec<f64>> = curves.collect();
-    let len = curves.first().map_or(0, |c| c.len());
-    (0..len)
-        .map(|i| curves.iter().map(|c| c[i]).sum::<f64>() / curves.len() as f64)
-        .collect()
-}
-
-fn last(v: &[f64]) -> f64 {
-    v.last().copied().unwrap_or(f64::NAN)
-}
-
-/// Derive the report from the measured curves.
-fn report(
-    base: &RunSpec,
-    followed: lockstep::Followed,
-    flip_sizes: Vec<f64>,
-    base_acc: f64,
-) -> InstabilityReport {
-    let curves = followed.curves;
-    let twins: Vec<&Curve> = curves
-        .iter()
-        .filter(|c| c.kind == TwinKind::BitFlip)
-        .collect();
-    let independent: Vec<&Curve> = curves
-        .iter()
-        .filter(|c| c.kind == TwinKind::Independent)
-        .collect();
-    let steps = curves.first().map(|c| c.steps.clone()).unwrap_or_default();
-    let twin_mean = mean_over(twins.iter().map(|c| &c.param_distance));
-    let growth = fit_growth(&steps, &twin_mean);
-    let saturation = saturation_step(&steps, &twin_mean);
-    let mean_last = |cs: &[&Curve], f: fn(&Curve) -> &Vec<f64>| {
-        (!cs.is_empty()).then(|| cs.iter().map(|c| last(f(c))).sum::<f64>() / cs.len() as f64)
-    };
-    let mut bounds: Vec<f64> = twins
-        .iter()
-        .zip(&flip_sizes)
-        .filter_map(|(c, size)| {
-            condition_number_bound(size / followed.initial_norm, last(&c.param_distance_rel))
-        })
-        .collect();
-    bounds.sort_by(f64::total_cmp);
-    let condition_number = (!bounds.is_empty()).then(|| bounds[bounds.len() / 2]);
-    let mut notes = Vec::new();
-    for c in curves.iter().filter(|c| c.kind == TwinKind::NoFlip) {
-        let zero = c
-            .param_distance
-            .iter()
-            .chain(&c.logit_distance)
-            .all(|&d| d == 0.0);
-        notes.push(if zero {
-            format!("{}: the twin without a flip stayed at distance exactly 0 at all {} recorded steps (training is deterministic)", c.label, c.steps.len())
-        } else {
-            format!("{}: the twin without a flip moved away from the base run: training is NOT deterministic here", c.label)
-        });
-    }
-    let twin_level = mean_last(&twins, |c| &c.param_distance_rel).unwrap_or(f64::NAN);
-    let independent_level = mean_last(&independent, |c| &c.param_distance_rel);
-    if let Some(ind) = independent_level {
-        notes.push(format!(
-            "twins end at {:.0}% of the parameter distance of independently seeded runs ({twin_level:.3e} vs {ind:.3e}, relative)",
-            100.0 * twin_level / ind
-        ));
-    }
-    notes.push(format!("base run: {base_acc:.2}% test accuracy"));
-    InstabilityReport {
-        title: format!(
-            "runvar instability: {}",
-            base.preset
-                .clone()
-                .unwrap_or_else(|| base.data.dataset.name().into())
-        ),
-        task: format!(
-            "{}, {} epochs of {} steps, lr {}, batch {}; {} bit-flipped twins, {} independent runs",
-            base.data.dataset.name(),
-            base.train.epochs,
-            followed.steps_per_epoch,
-            base.train.lr,
-            base.train.batch_size,
-            twins.len(),
-            independent.len()
-        ),
-        steps_per_epoch: followed.steps_per_epoch,
-        initial_norm: followed.initial_norm,
-        flip_sizes,
-        growth,
-        saturation_step: saturation,
-        twin_level,
-        independent_level,
-        twin_disagreement: mean_last(&twins, |c| &c.disagreement).unwrap_or(f64::NAN),
-        independent_disagreement: mean_last(&independent, |c| &c.disagreement),
-        condition_number,
-        condition_number_basis: "median over twins of (||theta'_T - theta_T|| / ||theta_T||) / \
-            (||theta'_0 - theta_0|| / ||theta_0||), L2 norm over all trainable parameters \
-            (BatchNorm running statistics excluded), theta the base run"
-            .into(),
-        curves,
-        notes,
-    }
 }
 
 /// Run `runvar instability`.
@@ -182,34 +80,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
             |t| (t as f64 + others) * one,
         )?;
     }
-    let mut followers = Vec::new();
-    for k in 1..=a.twins as u64 {
-        let mut spec = base.clone();
-        spec.bit_flip = Some(BitFlipSpec {
-            seed: k,
-            param: None,
-        });
-        followers.push(lockstep::Follower {
-            label: format!("flip {k}"),
-            kind: TwinKind::BitFlip,
-            spec,
-        });
-    }
-    followers.push(lockstep::Follower {
-        label: "no flip".into(),
-        kind: TwinKind::NoFlip,
-        spec: base.clone(),
-    });
-    for r in 1..=a.independent as u64 {
-        let mut spec = base.clone();
-        let s = &mut spec.seeds;
-        (s.init, s.shuffle, s.augment, s.dropout, s.low_level) = (r, r, r, r, r);
-        followers.push(lockstep::Follower {
-            label: format!("seed {r}"),
-            kind: TwinKind::Independent,
-            spec,
-        });
-    }
+    let followers = followers(&base, a.twins, a.independent);
     // Before training: an output folder that cannot be written fails now, not after it.
     check_writable(&out)?;
     let prepared = data::prepare(&base).context("loading the dataset")?;
@@ -224,7 +95,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     }
     let spe = prepared.dataset.train.len().div_ceil(base.train.batch_size);
     let total = spe * base.train.epochs;
-    let record = lockstep::record_steps(spe, total);
+    let record = record_steps(spe, total);
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
     if a.quiet || a.json {
         bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -240,8 +111,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
         bar.set_position(step as u64)
     })?;
     bar.finish_and_clear();
-    let base_acc = followed.base_accuracy;
-    let r = report(&base, followed, flip_sizes, base_acc);
+    let r = build_report(&base, followed, flip_sizes);
     write_all(&[
         (
             out.join("instability.json"),

@@ -9,13 +9,17 @@
 
 use serde::{Deserialize, Serialize};
 
-mod analysis;
+mod build;
+mod follow;
+mod growth;
 mod render;
 mod sweep;
 #[cfg(test)]
 mod tests;
 
-pub use analysis::{condition_number_bound, fit_growth, saturation_step, GrowthFit};
+pub use build::build_report;
+pub use follow::{followers, record_steps, Followed, Follower};
+pub use growth::{condition_number_bound, fit_growth, saturation_step, GrowthFit};
 pub use render::{
     curves_svg, render_instability_html, render_instability_markdown, render_instability_table,
 };

@@ -31,6 +31,12 @@ pub const ALL_SOURCES: [Source; 5] = [
 ];
 
 impl Condition {
+    /// The `all` condition of `run`: every training source it has ([`ALL_SOURCES`], less
+    /// dropout without dropout layers and augmentation without augmentation).
+    pub fn all(run: &RunSpec) -> Condition {
+        Condition::parse("all", run).expect("`all` names only the sources the run has")
+    }
+
     /// Parse `control`, `all`, or `source[+source...]` (`init`, `shuffle`, `augment`, `dropout`,
     /// `low_level`, `bit_flip`). `run` is used to refuse sources it cannot vary.
     ///
