@@ -21,12 +21,9 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Outcome> {
     let report = study::build_report(&a.dir, &study, &survey)?;
     study::write_report(&a.dir, &report)?;
     crate::output::print_report(&report, &a.dir, a.json)?;
-    let rejected = survey.rejected();
-    for (run, why) in &rejected {
-        eprintln!(
-            "runvar: {}: not counted: {why}; remove the directory to train it again",
-            run.display()
-        );
+    let rejected = study::not_counted(&survey);
+    for r in &rejected {
+        eprintln!("runvar: {r}");
     }
     Ok(if rejected.is_empty() {
         Outcome::Done

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use runvar_core::spec::{Device, RunSpec};
-use runvar_core::store::{RunFiles, SpecRecord, StudyDir};
+use runvar_core::store::{RunFiles, SpecRecord};
 use runvar_core::study::{
     self, Condition, Mitigation, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET, DEFAULT_REPLICAS,
 };
@@ -208,29 +208,11 @@ pub fn execute(
             )?;
         }
     }
-    let layout = StudyDir::at(dir);
-    layout.open(study)?;
-    for stale in layout.temporaries() {
-        std::fs::remove_dir_all(&stale)
-            .with_context(|| format!("{}: cannot remove", stale.display()))?;
-    }
-    for r in &todo {
-        if r.dir.exists() {
-            // Not ours to keep: our writer only ever renames finished directories into place.
-            std::fs::remove_dir_all(&r.dir)
-                .with_context(|| format!("{}: cannot remove", r.dir.display()))?;
-        }
-    }
+    study::prepare(study, dir, &survey)?;
     // Never overwritten: a rejected run may be the only copy of someone's work.
-    let mut failures: Vec<String> = survey
-        .rejected()
-        .into_iter()
-        .map(|(run, why)| {
-            format!(
-                "{}: not counted: {why}; remove the directory to train it again",
-                run.display()
-            )
-        })
+    let mut failures: Vec<String> = study::not_counted(&survey)
+        .iter()
+        .map(ToString::to_string)
         .collect();
     if todo.is_empty() {
         return Ok((failures, survey));

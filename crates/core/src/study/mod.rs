@@ -10,6 +10,7 @@ mod export;
 mod mitigation;
 mod plan;
 mod report;
+mod resume;
 mod survey;
 
 use std::path::Path;
@@ -21,6 +22,7 @@ pub use export::{runs_csv, RUNS_CSV_HEADER};
 pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, PlannedRun};
 pub use report::{build_report, write_report, CKA_ESTIMATOR};
+pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
 pub use survey::{RunState, Survey};
 
 use crate::spec::{RunSpec, SpecError};
