@@ -5,11 +5,13 @@
 //! fixed seed for every other source, with low-level nondeterminism on only where the condition
 //! varies it. [`plan`] turns a [`StudySpec`] into run specs and finds what is left to do.
 
+mod build;
 mod condition;
 mod export;
+mod mitigated;
 mod mitigation;
+mod notes;
 mod plan;
-mod report;
 mod resume;
 mod survey;
 
@@ -17,11 +19,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use build::{build_report, write_report, CKA_ESTIMATOR};
 pub use condition::Condition;
 pub use export::{runs_csv, RUNS_CSV_HEADER};
 pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, PlannedRun};
-pub use report::{build_report, write_report, CKA_ESTIMATOR};
 pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
 pub use survey::{RunState, Survey};
 
