@@ -16,9 +16,6 @@ use runvar_engine::{data, lockstep};
 use crate::args::{InstabilityArgs, SweepArgs, SweepCommand};
 use crate::Outcome;
 
-/// The default task of `runvar instability`.
-const DEFAULT_PRESET: &str = "mnist1d-resnet8";
-
 /// Make the folder `out` (if missing) and check that a file can be created in it, so that a
 /// read-only or misnamed output folder is refused before minutes of training.
 fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
@@ -145,19 +142,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     if let Some(SweepCommand::Sweep(s)) = a.sweep {
         return sweep(s);
     }
-    let mut base = match (&a.preset, &a.spec) {
-        (_, Some(path)) => RunSpec::from_toml_file(path)?,
-        (name, None) => RunSpec::from_preset(name.as_deref().unwrap_or(DEFAULT_PRESET))?,
-    };
-    if let Some(dir) = &a.data_dir {
-        base.data.dir = Some(dir.clone());
-    }
-    base.train.epochs = a.epochs.unwrap_or(base.train.epochs);
-    base.threads = a
-        .threads
-        .unwrap_or(if base.threads == 0 { 1 } else { base.threads });
-    base.bit_flip = None;
-    base.validate()?;
+    let base = a.base_spec()?;
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!(
             "instability-{}",
@@ -225,7 +210,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     let total = spe * base.train.epochs;
     let record = lockstep::record_steps(spe, total);
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if a.quiet || a.json {
+    if a.output.silent() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
@@ -251,7 +236,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
         (out.join("instability.svg"), curves_svg(&r)),
     ])?;
     let mut stdout = std::io::stdout().lock();
-    if a.json {
+    if a.output.json {
         serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&r))?;
         writeln!(stdout)?;
     } else {
@@ -297,11 +282,11 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         study.validate()?;
         super::study::check_sizes(&study)?;
         let dir = out.join(c.name);
-        if !a.quiet && !a.json {
+        if !a.output.silent() {
             eprintln!("runvar: sweep configuration {} ({})", c.name, c.about);
         }
         let workers = super::study::worker_count(&study, a.workers)?;
-        let (failed, survey) = super::study::execute(&study, &dir, workers, a.quiet || a.json)?;
+        let (failed, survey) = super::study::execute(&study, &dir, workers, a.output.silent())?;
         failures.extend(failed);
         rows.push(sweep_row(c, &study, &dir, &survey)?);
     }
@@ -315,7 +300,7 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         (out.join("sweep.txt"), table.clone()),
     ])?;
     let mut stdout = std::io::stdout().lock();
-    if a.json {
+    if a.output.json {
         serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&doc))?;
         writeln!(stdout)?;
     } else {
