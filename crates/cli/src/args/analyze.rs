@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::at_least_one;
+use super::values::at_least_one;
 
 /// `runvar analyze`.
 #[derive(Debug, Args)]

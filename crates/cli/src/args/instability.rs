@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use runvar_core::spec::RunSpec;
 
-use super::at_least_one;
 use super::run::{DataFlags, Output, PerCommand, RunFlags, Task, Threads};
+use super::values::at_least_one;
 
 /// `runvar instability`.
 #[derive(Debug, Args)]

@@ -27,16 +27,6 @@ pub use speed::SpeedArgs;
 pub use study::StudyArgs;
 pub use train::TrainArgs;
 
-/// A count that must be at least 1: `--epochs 0`, `--twins 0` or `--steps 0` would run
-/// nothing and report numbers anyway.
-fn at_least_one(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(e) => Err(format!("{e} (expected a whole number of at least 1)")),
-    }
-}
-
 /// Measure, explain and reduce run-to-run variability in neural-network training.
 ///
 /// Exit codes: 0 done; 1 finished, but some runs failed (each named on stderr); 2 bad input or

@@ -14,8 +14,7 @@ use std::path::PathBuf;
 use clap::Args;
 use runvar_core::spec::RunSpec;
 
-use super::at_least_one;
-use super::values::{DeviceArg, LayoutArg, OnOff, PrecisionArg};
+use super::values::{at_least_one, DeviceArg, LayoutArg, OnOff, PrecisionArg};
 
 /// What the shared flags say and default to in one command.
 pub trait PerCommand {

@@ -3,8 +3,8 @@
 use clap::Args;
 use runvar_core::spec::RunSpec;
 
-use super::at_least_one;
 use super::run::{DeviceFlag, LowLevel, Numerics, PerCommand, RunFlags, Task, Threads};
+use super::values::at_least_one;
 
 /// `runvar speed`.
 #[derive(Debug, Args)]

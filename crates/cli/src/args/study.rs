@@ -10,8 +10,8 @@ use runvar_core::study::{
     DEFAULT_REPLICAS,
 };
 
-use super::at_least_one;
 use super::run::{DataFlags, DeviceFlag, Limits, Output, PerCommand, RunFlags, Task, Threads};
+use super::values::at_least_one;
 
 /// `runvar study`.
 #[derive(Debug, Args)]

@@ -7,9 +7,9 @@ use clap::Args;
 use runvar_core::spec::{BitFlipSpec, RunSpec};
 use runvar_core::tta::Tta;
 
-use super::at_least_one;
 use super::run::{DataFlags, DeviceFlag, Limits, LowLevel, Numerics, Output, PerCommand};
 use super::run::{RunFlags, Task, Threads};
+use super::values::at_least_one;
 
 /// `runvar train`.
 #[derive(Debug, Args)]

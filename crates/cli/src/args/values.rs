@@ -1,8 +1,18 @@
-//! The values some flags take (`--device cpu`, `--low-level on`), each mapped onto the spec's
-//! own type.
+//! The values some flags take (`--device cpu`, `--low-level on`, counts of at least 1), each
+//! mapped onto the spec's own type.
 
 use clap::ValueEnum;
 use runvar_core::spec::{Device, Layout, Precision};
+
+/// A count that must be at least 1: `--epochs 0`, `--twins 0` or `--steps 0` would run
+/// nothing and report numbers anyway.
+pub fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e} (expected a whole number of at least 1)")),
+    }
+}
 
 /// On or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
