@@ -10,15 +10,11 @@ use runvar_core::instability::{
     render_instability_markdown, render_instability_table, render_sweep_table, sweep_configs,
     sweep_row, sweep_study, TwinKind,
 };
-use runvar_core::spec::RunSpec;
 use runvar_core::store::report;
 use runvar_engine::{data, lockstep};
 
 use crate::args::{InstabilityArgs, SweepArgs, SweepCommand};
 use crate::Outcome;
-
-/// The default task of `runvar instability`.
-const DEFAULT_PRESET: &str = "mnist1d-resnet8";
 
 /// Make the folder `out` (if missing) and check that a file can be created in it, so that a
 /// read-only or misnamed output folder is refused before minutes of training.
@@ -44,19 +40,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     if let Some(SweepCommand::Sweep(s)) = a.sweep {
         return sweep(s);
     }
-    let mut base = match (&a.preset, &a.spec) {
-        (_, Some(path)) => RunSpec::from_toml_file(path)?,
-        (name, None) => RunSpec::from_preset(name.as_deref().unwrap_or(DEFAULT_PRESET))?,
-    };
-    if let Some(dir) = &a.data_dir {
-        base.data.dir = Some(dir.clone());
-    }
-    base.train.epochs = a.epochs.unwrap_or(base.train.epochs);
-    base.threads = a
-        .threads
-        .unwrap_or(if base.threads == 0 { 1 } else { base.threads });
-    base.bit_flip = None;
-    base.validate()?;
+    let base = a.base_spec()?;
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!(
             "instability-{}",
@@ -97,7 +81,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     let total = spe * base.train.epochs;
     let record = record_steps(spe, total);
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if a.quiet || a.json {
+    if a.output.silent() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
@@ -122,7 +106,7 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
         (out.join("instability.svg"), curves_svg(&r)),
     ])?;
     let mut stdout = std::io::stdout().lock();
-    if a.json {
+    if a.output.json {
         serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&r))?;
         writeln!(stdout)?;
     } else {
@@ -168,11 +152,11 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         study.validate()?;
         super::study::check_sizes(&study)?;
         let dir = out.join(c.name);
-        if !a.quiet && !a.json {
+        if !a.output.silent() {
             eprintln!("runvar: sweep configuration {} ({})", c.name, c.about);
         }
         let workers = super::study::worker_count(&study, a.workers)?;
-        let (failed, survey) = super::study::execute(&study, &dir, workers, a.quiet || a.json)?;
+        let (failed, survey) = super::study::execute(&study, &dir, workers, a.output.silent())?;
         failures.extend(failed);
         rows.push(sweep_row(c, &study, &dir, &survey)?);
     }
@@ -186,7 +170,7 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
         (out.join("sweep.txt"), table.clone()),
     ])?;
     let mut stdout = std::io::stdout().lock();
-    if a.json {
+    if a.output.json {
         serde_json::to_writer_pretty(&mut stdout, &runvar_core::store::versioned(&doc))?;
         writeln!(stdout)?;
     } else {

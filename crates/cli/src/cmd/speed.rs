@@ -1,12 +1,12 @@
 //! `runvar speed`: replica-steps per second of packs, against the device's ceilings.
 
-use runvar_core::spec::{Device, Layout, RunSpec};
+use runvar_core::spec::{Device, Layout};
 use runvar_engine::memory::{self, MIB};
 use runvar_engine::speed::{self, Ceilings};
 use runvar_engine::{data, device};
 use serde_json::{json, Value};
 
-use crate::args::{OnOff, SpeedArgs};
+use crate::args::SpeedArgs;
 use crate::Outcome;
 
 /// Runs in the paper's protocol (docs/protocol.md: 700 ResNet-14 runs on CIFAR-10).
@@ -17,28 +17,9 @@ fn layout_name(l: Layout) -> String {
     json!(l).as_str().unwrap_or_default().to_string()
 }
 
-fn spec_from_args(a: &SpeedArgs) -> anyhow::Result<RunSpec> {
-    let mut spec = match &a.spec {
-        Some(path) => RunSpec::from_toml_file(path)?,
-        None => RunSpec::from_preset(a.preset.as_deref().unwrap_or("cifar10-resnet14"))?,
-    };
-    spec.device = a.device.into();
-    spec.threads = device::resolve_threads(a.threads.unwrap_or(0));
-    spec.train.batch_size = a.batch_size.unwrap_or(spec.train.batch_size);
-    if let Some(p) = a.precision {
-        spec.train.precision = p.into();
-    }
-    if let Some(l) = a.layout {
-        spec.train.layout = l.into();
-    }
-    spec.low_level = a.low_level.is_some_and(|l| l == OnOff::On);
-    spec.validate()?;
-    Ok(spec)
-}
-
 /// Run `runvar speed`.
 pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
-    let spec = spec_from_args(&a)?;
+    let spec = a.run_spec()?;
     let packs = a.pack.clone().unwrap_or_else(|| match spec.device {
         Device::Cpu => vec![1, 2, 4, 8],
         Device::Cuda => vec![1, 8, 32, 64, 128],

@@ -3,78 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use runvar_core::spec::{Device, RunSpec};
+use runvar_core::spec::Device;
 use runvar_core::store::{RunFiles, SpecRecord};
-use runvar_core::study::{
-    self, Condition, Mitigation, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET, DEFAULT_REPLICAS,
-};
+use runvar_core::study::{self, StudySpec};
 use runvar_engine::{data, device, memory, pool, EngineError};
 
 use crate::args::StudyArgs;
 use crate::progress::StudyProgress;
 use crate::Outcome;
-
-/// The study the arguments describe, validated, and whether its pack size was given (by
-/// `--pack` or the spec file) rather than left to the default.
-fn study_from_args(a: &StudyArgs) -> anyhow::Result<(StudySpec, bool)> {
-    let mut file_pack = None;
-    let mut study = match &a.spec {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("{}: cannot read", path.display()))?;
-            let study = StudySpec::from_toml_str(&text, path)?;
-            if text
-                .parse::<toml::Table>()
-                .is_ok_and(|t| t.contains_key("pack"))
-            {
-                file_pack = Some(study.pack);
-            }
-            study
-        }
-        None => {
-            let run = RunSpec::from_preset(a.preset.as_deref().unwrap_or(DEFAULT_PRESET))?;
-            StudySpec::new(run, DEFAULT_REPLICAS)
-        }
-    };
-    if let Some(d) = a.device {
-        study.run.device = d.into();
-    }
-    if let Some(dir) = &a.data_dir {
-        study.run.data.dir = Some(dir.clone());
-    }
-    if let Some(e) = a.epochs {
-        study.run.train.epochs = e;
-    }
-    study.run.data.train_limit = a.train_limit.or(study.run.data.train_limit);
-    study.run.data.test_limit = a.test_limit.or(study.run.data.test_limit);
-    // Stored resolved: `0` (every core) would mean 1 thread on one machine and 2 on the next,
-    // and a resumed study would mix runs whose bits differ.
-    study.run.threads = device::resolve_threads(a.threads.unwrap_or(if study.run.threads == 0 {
-        1
-    } else {
-        study.run.threads
-    }));
-    if let Some(n) = a.replicas {
-        study.replicas = n;
-    }
-    let pack_given = a.pack.or(file_pack);
-    study.pack = pack_given.unwrap_or_else(|| study::default_pack(&study.run, study.replicas));
-    if let Some(names) = &a.conditions {
-        study.conditions = names
-            .iter()
-            .map(|n| Condition::parse(n, &study.run))
-            .collect::<Result<_, _>>()?;
-    }
-    if let Some(names) = &a.mitigations {
-        let ms = names
-            .iter()
-            .map(|n| Mitigation::parse(n))
-            .collect::<Result<Vec<_>, _>>()?;
-        study = study.with_mitigations(&ms, a.snapshot_cycles.unwrap_or(DEFAULT_CYCLES))?;
-    }
-    study.validate()?;
-    Ok((study, pack_given.is_some()))
-}
 
 /// The pack size of a study whose pack was not given: the one its directory holds when it
 /// resumes (a run's bits depend on its pack size, and the default on free memory), else the
@@ -258,18 +194,18 @@ pub fn execute(
 
 /// Run `runvar study`.
 pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
-    let (mut study, pack_given) = study_from_args(&a)?;
+    let (mut study, pack_given) = a.study()?;
     check_sizes(&study)?;
     let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
     let workers = worker_count(&study, a.workers)?; // before looking for a GPU
     if !pack_given {
-        study.pack = settle_default_pack(&study, &dir, a.quiet || a.json)?;
+        study.pack = settle_default_pack(&study, &dir, a.output.silent())?;
     }
-    let (failures, survey) = execute(&study, &dir, workers, a.quiet || a.json)?;
+    let (failures, survey) = execute(&study, &dir, workers, a.output.silent())?;
     let reported = (|| -> anyhow::Result<()> {
         let report = study::build_report(&dir, &study, &survey)?;
         study::write_report(&dir, &report)?;
-        crate::output::print_report(&report, &dir, a.json)
+        crate::output::print_report(&report, &dir, a.output.json)
     })();
     // Named even when the report cannot be written (a full disk fails both).
     for f in &failures {

@@ -4,71 +4,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use runvar_core::spec::{BitFlipSpec, RunSpec};
+use runvar_core::spec::RunSpec;
 use runvar_core::store::{self, RunDirWriter};
-use runvar_core::tta::Tta;
 use runvar_engine::{data, train::Trainer};
 
-use crate::args::{OnOff, TrainArgs};
+use crate::args::TrainArgs;
 use crate::progress::RunProgress;
-
-/// Turn the arguments into a validated spec: preset or file, then the flags on top.
-pub fn spec_from_args(a: &TrainArgs) -> anyhow::Result<RunSpec> {
-    let mut spec = match (&a.preset, &a.spec) {
-        (Some(name), _) => RunSpec::from_preset(name)?,
-        (None, Some(path)) => RunSpec::from_toml_file(path)?,
-        (None, None) => anyhow::bail!("give --preset NAME or --spec FILE"),
-    };
-    let s = &mut spec.seeds;
-    s.init = a.seed_init.unwrap_or(s.init);
-    s.shuffle = a.seed_shuffle.unwrap_or(s.shuffle);
-    s.augment = a.seed_augment.unwrap_or(s.augment);
-    s.dropout = a.seed_dropout.unwrap_or(s.dropout);
-    s.low_level = a.seed_low_level.unwrap_or(s.low_level);
-    if let Some(on) = a.low_level {
-        spec.low_level = on == OnOff::On;
-    }
-    if let Some(seed) = a.bit_flip {
-        spec.bit_flip = Some(BitFlipSpec {
-            seed,
-            param: a.bit_flip_param.clone(),
-        });
-    }
-    if let Some(dir) = &a.data_dir {
-        spec.data.dir = Some(dir.clone());
-    }
-    spec.train.epochs = a.epochs.unwrap_or(spec.train.epochs);
-    spec.data.train_limit = a.train_limit.or(spec.data.train_limit);
-    spec.data.test_limit = a.test_limit.or(spec.data.test_limit);
-    spec.threads = a.threads.unwrap_or(spec.threads);
-    if let Some(d) = a.device {
-        spec.device = d.into();
-    }
-    if let Some(p) = a.precision {
-        spec.train.precision = p.into();
-    }
-    if let Some(l) = a.layout {
-        spec.train.layout = l.into();
-    }
-    if let Some(c) = a.cycles {
-        spec.train.cycles = c;
-    }
-    if let Some(names) = &a.tta {
-        spec.tta = names
-            .iter()
-            .map(|n| {
-                Tta::parse(n).with_context(|| {
-                    format!(
-                        "--tta: unknown test-time augmentation `{n}`; use flip, crop25, crop81, \
-                         flip-crop25, flip-crop81, grid<step> or flip-grid<step>"
-                    )
-                })
-            })
-            .collect::<anyhow::Result<_>>()?;
-    }
-    spec.validate()?;
-    Ok(spec)
-}
 
 /// `runs/<name>-<YYYYmmdd-HHMMSS>` in UTC.
 fn default_out(spec: &RunSpec) -> PathBuf {
@@ -97,7 +38,7 @@ fn default_out(spec: &RunSpec) -> PathBuf {
 
 /// Run `runvar train`.
 pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
-    let spec = spec_from_args(&a)?;
+    let spec = a.run_spec()?;
     // Sized from the spec before anything is built or written.
     runvar_engine::memory::check_fits(&spec, 1, runvar_engine::device::tch_device(spec.device)?)?;
     let out = a.out.clone().unwrap_or_else(|| default_out(&spec));
@@ -115,7 +56,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
     let writer = RunDirWriter::create(&out)?;
     let prepared = data::prepare(&spec).context("loading the dataset")?;
     let trainer = Trainer::new(&spec, &prepared)?;
-    let mut progress = RunProgress::new(a.quiet || a.json, spec.train.epochs);
+    let mut progress = RunProgress::new(a.output.silent(), spec.train.epochs);
     let outcome = trainer.run(&mut |event| progress.on_event(&event))?;
     progress.finish();
     let dir = outcome
@@ -123,7 +64,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
         .with_context(|| format!("writing the run directory {}", out.display()))?;
 
     let mut stdout = std::io::stdout().lock();
-    if a.json {
+    if a.output.json {
         serde_json::to_writer(&mut stdout, &runvar_core::store::versioned(&outcome.record))?;
         writeln!(stdout)?;
         return Ok(crate::Outcome::Done);

@@ -8,6 +8,7 @@
 mod build;
 mod condition;
 mod export;
+mod file;
 mod mitigated;
 mod mitigation;
 mod notes;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use build::{build_report, write_report, CKA_ESTIMATOR};
 pub use condition::Condition;
 pub use export::{runs_csv, RUNS_CSV_HEADER};
+pub use file::StudyFile;
 pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, PlannedRun};
 pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
@@ -210,78 +212,13 @@ impl StudySpec {
     }
 
     /// Parse a study file (TOML): `replicas`, `conditions` (names such as `"init+shuffle"`),
-    /// `fixed_seed`, `bootstrap`, and a `[run]` table with the keys of a run spec (it may say
-    /// `preset = "NAME"`). Missing `replicas` and `conditions` take the defaults.
+    /// `fixed_seed`, `bootstrap`, `pack`, and a `[run]` table with the keys of a run spec (it
+    /// may say `preset = "NAME"`). Missing keys take the defaults ([`StudyFile`]).
     ///
     /// # Errors
     /// [`SpecError`] naming the file and the key.
     pub fn from_toml_str(text: &str, path: &Path) -> Result<StudySpec, SpecError> {
-        StudySpec::parse_toml(text, path).map_err(|e| e.in_file(path))
-    }
-
-    fn parse_toml(text: &str, path: &Path) -> Result<StudySpec, SpecError> {
-        let parse_err = |message: String| SpecError::Parse {
-            path: path.to_path_buf(),
-            message,
-        };
-        let mut table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| parse_err(e.to_string()))?;
-        let run = match table.remove("run") {
-            Some(toml::Value::Table(t)) => {
-                RunSpec::from_toml_str(&toml::to_string(&t).expect("a table serializes"), path)?
-            }
-            Some(_) => return Err(parse_err("`run` must be a table ([run])".into())),
-            None => RunSpec::from_preset(DEFAULT_PRESET)?,
-        };
-        let int = |table: &mut toml::Table, key: &str| -> Result<Option<u64>, SpecError> {
-            match table.remove(key) {
-                None => Ok(None),
-                Some(toml::Value::Integer(v)) if v >= 0 => Ok(Some(v as u64)),
-                Some(other) => Err(parse_err(format!(
-                    "`{key}` must be a non-negative integer, found {other}"
-                ))),
-            }
-        };
-        let replicas = int(&mut table, "replicas")?.map_or(DEFAULT_REPLICAS, |v| v as usize);
-        let fixed_seed = int(&mut table, "fixed_seed")?.unwrap_or(0);
-        let bootstrap = int(&mut table, "bootstrap")?.map_or(default_bootstrap(), |v| v as usize);
-        let pack =
-            int(&mut table, "pack")?.map_or_else(|| default_pack(&run, replicas), |v| v as usize);
-        let conditions = match table.remove("conditions") {
-            None => StudySpec::default_conditions(&run),
-            Some(toml::Value::Array(items)) => items
-                .iter()
-                .map(|v| match v {
-                    toml::Value::String(s) => Condition::parse(s, &run),
-                    other => Err(parse_err(format!(
-                        "`conditions` must list names, found {other}"
-                    ))),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(other) => {
-                return Err(parse_err(format!(
-                    "`conditions` must be a list of names, found {other}"
-                )))
-            }
-        };
-        if let Some(key) = table.keys().next() {
-            return Err(parse_err(format!(
-                "unknown key `{key}`; a study file has replicas, conditions, fixed_seed, bootstrap, \
-                 pack and [run]"
-            )));
-        }
-        let spec = StudySpec {
-            run,
-            replicas,
-            conditions,
-            fixed_seed,
-            bootstrap,
-            mitigations: Vec::new(),
-            pack,
-        };
-        spec.validate()?;
-        Ok(spec)
+        StudyFile::from_toml_str(text, path)?.into_spec(path)
     }
 
     /// Read `study.json` from a study directory, if there is one ([`StudyDir::load`]).
