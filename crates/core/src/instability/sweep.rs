@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{read_run_dir, AnalysisError};
 use crate::metrics::{pairwise_disagreement, per_run, Logits};
+use crate::render::text::text_table;
 use crate::report::Interval;
 use crate::spec::{ModelSpec, RunSpec};
 use crate::stats::{pair_mean_ratio, population_sd, sd_ratio, Bootstrap};
@@ -265,7 +266,7 @@ pub fn render_sweep_table(rows: &[SweepRow]) -> String {
             ]
         })
         .collect();
-    out.push_str(&crate::report::text_table(&header, &cells));
+    out.push_str(&text_table(&header, &cells));
     out
 }
 

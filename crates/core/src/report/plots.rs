@@ -6,32 +6,18 @@
 //! values (the axis is padded), NaN (skipped), or an empty list of pairs; a drawing error
 //! gives a small SVG that says so.
 
-use super::table::num;
 use super::{ConditionReport, Interval, StudyReport};
+use crate::render::svg::{
+    abbreviate, hex, message_svg, render, Area, DrawError, FONT, INK, MUTED, PALETTE,
+};
+use crate::render::text::num;
+use crate::stats::percentile_sorted;
 use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-pub(crate) type DrawError = DrawingAreaErrorKind<std::io::Error>;
 
-/// Okabe-Ito, reordered so that the first colors are the most distinct on white; black is
-/// replaced by a dark gray so the black markers stay visible.
-pub(crate) const PALETTE: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(100, 100, 100),
-    RGBColor(240, 228, 66),
-];
-pub(crate) const FONT: &str = "sans-serif";
-const INK: RGBColor = RGBColor(40, 40, 40);
-pub(crate) const MUTED: RGBColor = RGBColor(110, 110, 110);
 /// Average glyph width of the 11 px tick labels, for layout.
 const CHAR_W: f64 = 6.6;
 /// Longest x label before it is abbreviated.
@@ -39,8 +25,7 @@ const MAX_LABEL: usize = 18;
 
 /// The color of the `i`th condition, the same in every plot and in the HTML table.
 pub(super) fn condition_hex(i: usize) -> String {
-    let RGBColor(r, g, b) = PALETTE[i % PALETTE.len()];
-    format!("#{r:02x}{g:02x}{b:02x}")
+    hex(color(i))
 }
 
 fn color(i: usize) -> RGBColor {
@@ -166,7 +151,8 @@ pub(super) fn disagreement_distribution(r: &StudyReport) -> String {
                 Rectangle::new([(x - half, lo.max(y.0)), (x + half, hi)], fill)
             }))?;
             let (lo, hi) = (v[0], v[v.len() - 1]);
-            let (q1, med, q3) = (quantile(&v, 0.25), quantile(&v, 0.5), quantile(&v, 0.75));
+            let quartile = |q| percentile_sorted(&v, q);
+            let (q1, med, q3) = (quartile(0.25), quartile(0.5), quartile(0.75));
             chart.draw_series([
                 PathElement::new(vec![(x, lo), (x, hi)], INK.stroke_width(1)),
                 PathElement::new(vec![(x, q1), (x, q3)], INK.stroke_width(5)),
@@ -352,54 +338,6 @@ fn x_labels(cs: &[ConditionReport], plot_width: f64) -> XLabels {
     }
 }
 
-/// `s` cut to `max` characters, the last one an ellipsis.
-fn abbreviate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max - 1).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// Draws into a fresh SVG string; a drawing error gives an SVG with the message instead.
-pub(crate) fn render(
-    size: (u32, u32),
-    draw: impl FnOnce(&Area) -> Result<(), DrawError>,
-) -> String {
-    let mut svg = String::new();
-    let result = {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE)
-            .and_then(|()| draw(&root))
-            .and_then(|()| root.present())
-    };
-    match result {
-        Ok(()) => svg,
-        Err(e) => message_svg(size, &format!("plot failed: {e}")),
-    }
-}
-
-/// An SVG of the given size with one centered line of text.
-pub(crate) fn message_svg(size: (u32, u32), text: &str) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        let style = (FONT, 16)
-            .into_font()
-            .color(&MUTED)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        let center = (size.0 as i32 / 2, size.1 as i32 / 2);
-        // Writing to a String cannot fail; an error here would leave an empty SVG, not panic.
-        let _ = root
-            .fill(&WHITE)
-            .and_then(|()| root.draw(&Text::new(text, center, style)));
-        let _ = root.present();
-    }
-    svg
-}
-
 /// The axis range of the finite `values`, padded by 8% (`include_zero`: from 0, for bars).
 /// Constant data gets a range around the value; no finite data gives `0..1`. Never starts
 /// below 0 when no value is negative.
@@ -467,14 +405,4 @@ fn jitter(j: usize, n: usize) -> f64 {
 fn finite_mean(v: &[f64]) -> f64 {
     let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
     finite.iter().sum::<f64>() / finite.len() as f64
-}
-
-/// Linear-interpolation quantile of sorted, non-empty data (numpy's default).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    match sorted.get(i + 1) {
-        Some(next) => sorted[i] + frac * (next - sorted[i]),
-        None => sorted[i],
-    }
 }

@@ -491,7 +491,8 @@ fn writes_demo_files() {
 
 #[test]
 fn number_formatting_helpers() {
-    use super::table::{confidence_label, num, plus_minus, with_interval, wrap};
+    use super::table::{confidence_label, plus_minus, with_interval};
+    use crate::render::text::{num, wrap};
     assert_eq!(num(-0.0001, 2), "0.00");
     assert_eq!(num(-0.006, 2), "-0.01");
     assert_eq!(num(f64::NAN, 2), "-");
