@@ -9,9 +9,10 @@ use super::table::{
     CE_SD_DECIMALS, CKA_DECIMALS, CORR_DECIMALS, DISAGREE_DECIMALS, GAIN_CE_DECIMALS,
     GAIN_DECIMALS, HEADERS, RATIO_DECIMALS,
 };
-use super::{ConditionReport, Interval, StudyReport};
+use super::{ConditionReport, StudyReport};
 use crate::render::page::{definition, escape_html, figure, notes, open_page, CLOSE_PAGE};
 use crate::render::text::num;
+use crate::stats::Interval;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::stats::Interval;
+
 mod html;
 mod markdown;
 mod mitigations;
@@ -21,15 +23,6 @@ pub use html::render_html;
 pub use markdown::render_markdown;
 pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
 pub use table::render_table;
-
-/// A confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    /// Lower bound.
-    pub lo: f64,
-    /// Upper bound.
-    pub hi: f64,
-}
 
 /// The metrics of one condition over its N runs (docs/protocol.md section 3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

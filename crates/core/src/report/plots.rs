@@ -6,12 +6,12 @@
 //! values (the axis is padded), NaN (skipped), or an empty list of pairs; a drawing error
 //! gives a small SVG that says so.
 
-use super::{ConditionReport, Interval, StudyReport};
+use super::{ConditionReport, StudyReport};
 use crate::render::svg::{
     abbreviate, hex, message_svg, render, Area, DrawError, FONT, INK, MUTED, PALETTE,
 };
 use crate::render::text::num;
-use crate::stats::percentile_sorted;
+use crate::stats::{percentile_sorted, Interval};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -4,8 +4,9 @@
 //! the output stays pipe-friendly. The number formatting here is shared by the Markdown and
 //! HTML renderers, so all three show the same digits.
 
-use super::{ConditionReport, Interval, StudyReport};
+use super::{ConditionReport, StudyReport};
 use crate::render::text::{num, widths, wrap, Columns};
+use crate::stats::Interval;
 
 /// Decimals of mean accuracy (%).
 pub(super) const ACC_DECIMALS: usize = 2;

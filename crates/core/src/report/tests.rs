@@ -2,7 +2,8 @@
 //! the edge cases the plots must survive.
 
 use super::plots::{accuracy_strip, disagreement_distribution, metric_bars};
-use super::{render_html, render_markdown, render_table, ConditionReport, Interval, StudyReport};
+use super::{render_html, render_markdown, render_table, ConditionReport, StudyReport};
+use crate::stats::Interval;
 
 fn ci(lo: f64, hi: f64) -> Option<Interval> {
     Some(Interval { lo, hi })

@@ -5,25 +5,16 @@
 //! Errors are [`MetricsError`], shared with [`crate::metrics`].
 
 pub mod bootstrap;
+pub mod interval;
 pub mod pairwise;
 
 pub use bootstrap::{
     bootstrap_sd, bootstrap_statistic, sd_ratio, Bootstrap, BootstrapEstimate, DEFAULT_RESAMPLES,
 };
+pub use interval::Interval;
 pub use pairwise::{bootstrap_pairwise_mean, pair_mean_ratio};
 
 use crate::metrics::MetricsError;
-
-/// A two-sided confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interval {
-    /// Lower end.
-    pub lower: f64,
-    /// Upper end.
-    pub upper: f64,
-    /// Confidence level in `(0, 1)`, e.g. `0.95`.
-    pub level: f64,
-}
 
 /// Arithmetic mean, summed in `f64` in order.
 ///
