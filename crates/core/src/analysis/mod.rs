@@ -9,13 +9,12 @@ mod load;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{
-    condition_metrics, pairwise_linear_cka_both, Features, HsicEstimator, Logits, MetricsError,
-    PairMatrix,
+    condition_metrics, pairwise_linear_cka_both, population_sd, Features, HsicEstimator, Logits,
+    MetricsError, PairMatrix,
 };
 use crate::report::{ConditionReport, PairTable};
 use crate::stats::{
-    bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, population_sd, sd_ratio, Bootstrap,
-    Interval,
+    bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, sd_ratio, Bootstrap, Interval,
 };
 use crate::store::npy::NpyError;
 

@@ -7,10 +7,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{read_run_dir, AnalysisError};
-use crate::metrics::{pairwise_disagreement, per_run, Logits};
+use crate::metrics::{pairwise_disagreement, per_run, population_sd, Logits};
 use crate::render::text::text_table;
 use crate::spec::{ModelSpec, RunSpec};
-use crate::stats::{pair_mean_ratio, population_sd, sd_ratio, Bootstrap, Interval};
+use crate::stats::{pair_mean_ratio, sd_ratio, Bootstrap, Interval};
 use crate::study::{StudySpec, Survey};
 
 /// One configuration of the sweep.

@@ -7,8 +7,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
-use super::{check_values, percentile_sorted, population_sd, sd_unchecked, Interval};
-use crate::metrics::MetricsError;
+use super::{percentile_sorted, Interval};
+use crate::metrics::{check_values, population_sd, sd_unchecked, MetricsError};
 
 /// Resamples in the paper's bootstrap (docs/protocol.md section 3).
 pub const DEFAULT_RESAMPLES: usize = 10_000;
