@@ -15,6 +15,7 @@ mod html;
 mod markdown;
 mod mitigations;
 mod plots;
+mod slots;
 mod table;
 #[cfg(test)]
 mod tests;
