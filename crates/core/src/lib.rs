@@ -13,6 +13,7 @@ pub mod data;
 pub mod instability;
 pub mod machine;
 pub mod metrics;
+pub(crate) mod render;
 pub mod report;
 pub mod schedule;
 pub mod seed;

@@ -9,12 +9,12 @@ mod load;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{
-    condition_metrics, pairwise_linear_cka_both, Features, HsicEstimator, Logits, MetricsError,
-    PairMatrix,
+    condition_metrics, pairwise_linear_cka_both, population_sd, Features, HsicEstimator, Logits,
+    MetricsError, PairMatrix,
 };
-use crate::report::{ConditionReport, Interval, PairTable};
+use crate::report::{ConditionReport, PairTable};
 use crate::stats::{
-    bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, population_sd, sd_ratio, Bootstrap,
+    bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, sd_ratio, Bootstrap, Interval,
 };
 use crate::store::npy::NpyError;
 
@@ -63,8 +63,7 @@ pub(crate) fn invalid(path: &Path, message: impl Into<String>) -> AnalysisError 
 
 /// The percentile interval of `e` times `scale`, when both ends are finite.
 pub fn interval(e: &crate::stats::BootstrapEstimate, scale: f64) -> Option<Interval> {
-    let (lo, hi) = (e.interval.lower * scale, e.interval.upper * scale);
-    (lo.is_finite() && hi.is_finite()).then_some(Interval { lo, hi })
+    e.interval.scaled(scale)
 }
 
 fn pair_stat(m: &PairMatrix, boot: &Bootstrap, scale: f64) -> (f64, Option<Interval>) {

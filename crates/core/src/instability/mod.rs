@@ -10,20 +10,24 @@
 use serde::{Deserialize, Serialize};
 
 mod build;
+mod figures;
+mod findings;
 mod follow;
 mod growth;
-mod render;
+mod page;
+mod plot;
 mod sweep;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use build::build_report;
 pub use follow::{followers, record_steps, Followed, Follower};
 pub use growth::{condition_number_bound, fit_growth, saturation_step, GrowthFit};
-pub use render::{
-    curves_svg, render_instability_html, render_instability_markdown, render_instability_table,
-};
+pub use page::render_instability_html;
+pub use plot::curves_svg;
 pub use sweep::{render_sweep_table, sweep_configs, sweep_row, sweep_study, SweepConfig, SweepRow};
+pub use text::{render_instability_markdown, render_instability_table};
 
 /// How a followed run differs from the base run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

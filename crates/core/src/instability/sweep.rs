@@ -7,10 +7,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{read_run_dir, AnalysisError};
-use crate::metrics::{pairwise_disagreement, per_run, Logits};
-use crate::report::Interval;
+use crate::metrics::{pairwise_disagreement, per_run, population_sd, Logits};
+use crate::render::text::text_table;
 use crate::spec::{ModelSpec, RunSpec};
-use crate::stats::{pair_mean_ratio, population_sd, sd_ratio, Bootstrap};
+use crate::stats::{pair_mean_ratio, sd_ratio, Bootstrap, Interval};
 use crate::study::{StudySpec, Survey};
 
 /// One configuration of the sweep.
@@ -196,7 +196,7 @@ pub fn sweep_row(
         })?;
     let (disagreement_ratio, disagreement_ratio_ci) =
         match pair_mean_ratio(&dis_flip, &dis_all, &boot) {
-            Ok(e) => (Some(e.estimate), crate::analysis::interval(&e, 1.0)),
+            Ok(e) => (Some(e.estimate), e.interval.scaled(1.0)),
             Err(_) => (None, None),
         };
     let sd = |v: &[f64]| population_sd(v).unwrap_or(f64::NAN);
@@ -213,13 +213,7 @@ pub fn sweep_row(
         acc_sd_all: sd(&acc_all),
         acc_sd_flip: sd(&acc_flip),
         acc_sd_ratio: ratio.as_ref().map(|e| e.estimate).filter(|v| v.is_finite()),
-        acc_sd_ratio_ci: ratio.and_then(|e| {
-            let i = e.interval;
-            (i.lower.is_finite() && i.upper.is_finite()).then_some(Interval {
-                lo: i.lower,
-                hi: i.upper,
-            })
-        }),
+        acc_sd_ratio_ci: ratio.and_then(|e| e.interval.scaled(1.0)),
     })
 }
 
@@ -265,7 +259,7 @@ pub fn render_sweep_table(rows: &[SweepRow]) -> String {
             ]
         })
         .collect();
-    out.push_str(&crate::report::text_table(&header, &cells));
+    out.push_str(&text_table(&header, &cells));
     out
 }
 

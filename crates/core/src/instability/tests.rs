@@ -3,7 +3,6 @@
 //! saturation level), and the edge cases none of the renderers may panic on.
 
 use super::*;
-use render::curves_svg;
 
 /// Recorded steps: log-spaced early, then every 20 steps (an epoch is 20 steps), 20 in all.
 const STEPS: [usize; 20] = [

@@ -4,8 +4,7 @@
 //! ([`Logits`]), and optionally its penultimate features ([`Features`], `n x d`). The metrics:
 //!
 //! - per run: [`accuracy`](accuracy()), [`cross_entropy`] (and [`per_run`] for many runs); their spread over
-//!   runs is [`crate::stats::population_sd`] with a bootstrap error
-//!   ([`crate::stats::bootstrap_sd`]);
+//!   runs is [`population_sd`], with a bootstrap error in [`crate::stats::bootstrap_sd`];
 //! - per pair of runs: [`disagreement`](disagreement()), [`pearson`] and [`spearman`] correlation of the raw
 //!   logits, two-model [`ensemble_gain`], and [`linear_cka`] of features; each has a
 //!   `pairwise_*` version returning a [`PairMatrix`] over all `N (N - 1) / 2` pairs, built to
@@ -43,6 +42,7 @@ mod gram;
 pub(crate) mod kernels;
 mod pair;
 mod parallel;
+mod spread;
 mod summary;
 mod view;
 
@@ -58,7 +58,9 @@ pub use disagreement::{disagreement, pairwise_disagreement};
 pub use ensemble::{ensemble_gain, pairwise_ensemble_gain, EnsembleGain, PairwiseEnsemble};
 pub use error::{MetricsError, Shape, Subject};
 pub use pair::PairMatrix;
+pub use spread::population_sd;
 pub use summary::{condition_metrics, variability_reduction, ConditionMetrics, FiveMetrics};
 pub use view::{Features, Logits};
 
 pub(crate) use parallel::map_indexed;
+pub(crate) use spread::{check_values, sd_unchecked};

@@ -7,8 +7,8 @@ use super::disagreement::pairwise_disagreement;
 use super::ensemble::{pairwise_ensemble_gain, PairwiseEnsemble};
 use super::error::MetricsError;
 use super::pair::PairMatrix;
+use super::spread::population_sd;
 use super::view::Logits;
-use crate::stats::population_sd;
 
 /// Every logit metric of one condition's `N` runs: per-run values and per-pair tables.
 #[derive(Debug, Clone, PartialEq)]

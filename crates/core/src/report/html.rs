@@ -2,13 +2,17 @@
 //! with the table, the notes, the plots with captions, and the guide to the metrics.
 
 use super::markdown::{glossary, CONTROL_SENTENCE};
+use super::mitigations::mitigation_html;
 use super::plots::{accuracy_strip, condition_hex, disagreement_distribution, metric_bars};
 use super::table::{
-    confidence_label, interval, legend, num, opt_num, plus_minus, ACC_DECIMALS, ACC_SD_DECIMALS,
+    confidence_label, interval, legend, opt_num, plus_minus, ACC_DECIMALS, ACC_SD_DECIMALS,
     CE_SD_DECIMALS, CKA_DECIMALS, CORR_DECIMALS, DISAGREE_DECIMALS, GAIN_CE_DECIMALS,
     GAIN_DECIMALS, HEADERS, RATIO_DECIMALS,
 };
-use super::{ConditionReport, Interval, StudyReport};
+use super::{ConditionReport, StudyReport};
+use crate::render::page::{definition, escape_html, figure, notes, open_page, CLOSE_PAGE};
+use crate::render::text::num;
+use crate::stats::Interval;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -54,22 +58,6 @@ figcaption b { color: #1f2328; }
 footer { margin-top: 40px; }
 @media print { main { padding: 0; } figure, table { break-inside: avoid; } }
 "#;
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub(crate) fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A numeric cell, with the interval on a second, smaller line when there is one.
 fn cell(value: String, ci: Option<Interval>, decimals: usize) -> String {
@@ -127,19 +115,6 @@ fn row(i: usize, c: &ConditionReport) -> String {
     )
 }
 
-/// Inline SVG in a numbered figure; plotters' `xmlns` is dropped (not needed inline).
-fn figure(number: usize, svg: &str, label: &str, caption: &str) -> String {
-    let svg = svg.replacen(
-        " xmlns=\"http://www.w3.org/2000/svg\"",
-        &format!(" role=\"img\" aria-label=\"{}\"", escape_html(label)),
-        1,
-    );
-    format!(
-        "<figure>\n{svg}<figcaption><b>Figure {number}.</b> {}</figcaption>\n</figure>\n",
-        escape_html(caption)
-    )
-}
-
 /// `report.html`: a self-contained page (inline `<style>` and SVG; no scripts, fonts or
 /// anything else fetched) with the title, the task, the table (right-aligned numbers, the
 /// confidence intervals under the pairwise metrics), the notes, three figures, the guide to
@@ -147,16 +122,7 @@ fn figure(number: usize, svg: &str, label: &str, caption: &str) -> String {
 pub fn render_html(r: &StudyReport) -> String {
     let ci = confidence_label(r.confidence);
     let mut out = String::with_capacity(64 * 1024);
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    out.push_str(&format!("<title>{}</title>\n", escape_html(&r.title)));
-    out.push_str(&format!(
-        "<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
-    ));
-    out.push_str(&format!("<h1>{}</h1>\n", escape_html(&r.title)));
-    if !r.task.is_empty() {
-        out.push_str(&format!("<p class=\"task\">{}</p>\n", escape_html(&r.task)));
-    }
+    out.push_str(&open_page(&r.title, &r.task, STYLE, true));
 
     // The terminal table's column names (the glossary uses them), units underneath.
     let units = [
@@ -197,15 +163,8 @@ pub fn render_html(r: &StudyReport) -> String {
         escape_html(&legend(r, &r.cka_estimator))
     ));
 
-    if !r.notes.is_empty() {
-        out.push_str("<h2>Notes</h2>\n<ul>\n");
-        for note in &r.notes {
-            out.push_str(&format!("<li>{}</li>\n", escape_html(note)));
-        }
-        out.push_str("</ul>\n");
-    }
-
-    out.push_str(&super::mitigations::mitigation_html(r));
+    out.push_str(&notes(&r.notes));
+    out.push_str(&mitigation_html(r));
     out.push_str("<h2>Plots</h2>\n");
     out.push_str(&figure(
         1,
@@ -238,11 +197,7 @@ pub fn render_html(r: &StudyReport) -> String {
          differ only in the seeds of the condition's sources (docs/protocol.md section 3, or <code>runvar protocol</code>).</p>\n<dl>\n",
     );
     for (column, sentence) in glossary(r, &r.cka_estimator) {
-        out.push_str(&format!(
-            "<dt>{}</dt><dd>{}</dd>\n",
-            escape_html(column),
-            escape_html(&sentence)
-        ));
+        out.push_str(&definition(column, &sentence));
     }
     out.push_str(&format!(
         "</dl>\n<p>{}</p>\n",
@@ -255,6 +210,6 @@ pub fn render_html(r: &StudyReport) -> String {
             escape_html(&r.environment)
         ));
     }
-    out.push_str("</main>\n</body>\n</html>\n");
+    out.push_str(CLOSE_PAGE);
     out
 }

@@ -6,6 +6,7 @@ use super::table::{
     GAIN_CE_DECIMALS, GAIN_DECIMALS, HEADERS,
 };
 use super::{ConditionReport, StudyReport};
+use crate::render::text::{escape_md, markdown_notes, widths, Columns};
 
 /// One sentence per metric, as docs/protocol.md section 3 defines them: `(column, sentence)`.
 /// Plain text without markup; `estimator` is the CKA estimator, already escaped for the output.
@@ -83,39 +84,6 @@ pub(super) const CONTROL_SENTENCE: &str = "The control varies no seed, so its ru
      bit-identical: its row must read exactly 0 / 0 / 0 / 1 / 0 (acc SD, CE SD, disagreement, \
      correlation, ensemble gain); anything else means nondeterminism leaks into training.";
 
-/// Escapes Markdown syntax in user text (condition names, notes), so that `<script>`, `*x*`,
-/// `a|b` print as written: backslash-escapes CommonMark punctuation that could start markup,
-/// `_` only where it could start emphasis (not inside `bit_flip`), `#`, `-`, `+` only at the
-/// start. Line breaks become spaces.
-pub(crate) fn escape_md(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    for (i, &c) in chars.iter().enumerate() {
-        let escape = match c {
-            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => true,
-            // Only at the start can these open a heading or a list.
-            '#' | '-' | '+' => i == 0,
-            '_' => {
-                let word = |j: Option<usize>| {
-                    j.and_then(|j| chars.get(j))
-                        .is_some_and(|ch| ch.is_alphanumeric())
-                };
-                !(word(i.checked_sub(1)) && word(Some(i + 1)))
-            }
-            '\n' | '\r' => {
-                out.push(' ');
-                continue;
-            }
-            _ => false,
-        };
-        if escape {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Table cells of one condition: the [`HEADERS`] columns with a CI column after each pairwise
 /// metric.
 fn cells(c: &ConditionReport) -> Vec<String> {
@@ -155,25 +123,11 @@ fn headers(ci: &str) -> Vec<String> {
 pub fn render_markdown(r: &StudyReport) -> String {
     let ci = confidence_label(r.confidence);
     let header = headers(&ci);
-    let rows: Vec<Vec<String>> = r.conditions.iter().map(cells).collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count().max(3)).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let mut out = String::from("|");
-        for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w - cell.chars().count());
-            if i == 0 {
-                out.push_str(&format!(" {cell}{pad} |"));
-            } else {
-                out.push_str(&format!(" {pad}{cell} |"));
-            }
-        }
-        out
-    };
+    let mut rows: Vec<Vec<String>> = vec![header];
+    rows.extend(r.conditions.iter().map(cells));
+    let columns = Columns::markdown(1);
+    let w = widths(&rows, rows[0].len(), 3);
+    rows.insert(1, columns.rule(&w));
 
     let mut out = format!("# {}\n\n", escape_md(&r.title));
     if !r.task.is_empty() {
@@ -181,33 +135,11 @@ pub fn render_markdown(r: &StudyReport) -> String {
     }
     let estimator = escape_md(&r.cka_estimator);
     out.push_str(&format!("{}\n\n", legend(r, &estimator)));
-    out.push_str(&line(&header));
-    out.push('\n');
-    let rule: Vec<String> = widths
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| {
-            if i == 0 {
-                "-".repeat(w)
-            } else {
-                format!("{}:", "-".repeat(w - 1))
-            }
-        })
-        .collect();
-    // The rule cells carry no padding spaces of their own; `line` adds them.
-    out.push_str(&line(&rule));
-    out.push('\n');
-    for row in &rows {
-        out.push_str(&line(row));
+    for l in columns.lines(&rows, &w) {
+        out.push_str(&l);
         out.push('\n');
     }
-
-    if !r.notes.is_empty() {
-        out.push_str("\n## Notes\n\n");
-        for note in &r.notes {
-            out.push_str(&format!("- {}\n", escape_md(note)));
-        }
-    }
+    out.push_str(&markdown_notes(&r.notes));
     if !r.environment.is_empty() {
         out.push_str(&format!("\nEnvironment: {}\n", escape_md(&r.environment)));
     }

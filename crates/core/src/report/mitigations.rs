@@ -2,9 +2,10 @@
 
 use plotters::prelude::*;
 
-use super::html::escape_html;
-use super::table::{num, plus_minus, text_table, with_interval};
+use super::table::{plus_minus, with_interval};
 use super::{MitigationRow, StudyReport};
+use crate::render::page::escape_html;
+use crate::render::text::{num, text_table};
 
 const HEADERS: [&str; 9] = [
     "mitigation",

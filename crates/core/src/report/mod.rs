@@ -1,36 +1,29 @@
 //! The study report: one row per condition, rendered as a terminal table, `report.json`,
 //! `report.md`, and a self-contained `report.html` with SVG plots.
 //!
+//! The pages are drawn with the kit in `crate::render`; this module holds the study's rows,
+//! columns, captions and style sheet.
+//!
 //! Units follow the paper (docs/protocol.md section 5): accuracies, SDs of accuracy, disagreement
 //! and ensemble gain in percent (points); cross-entropy in nats; correlations and CKA unitless.
 
 use serde::{Deserialize, Serialize};
 
+use crate::stats::Interval;
+
 mod html;
 mod markdown;
 mod mitigations;
 mod plots;
+mod slots;
 mod table;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use html::escape_html;
 pub use html::render_html;
-pub(crate) use markdown::escape_md;
 pub use markdown::render_markdown;
 pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
-pub(crate) use plots::{message_svg, render as render_svg, Area, DrawError, FONT, MUTED, PALETTE};
 pub use table::render_table;
-pub(crate) use table::{text_table, wrap};
-
-/// A confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    /// Lower bound.
-    pub lo: f64,
-    /// Upper bound.
-    pub hi: f64,
-}
 
 /// The metrics of one condition over its N runs (docs/protocol.md section 3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

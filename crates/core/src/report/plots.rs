@@ -6,41 +6,15 @@
 //! values (the axis is padded), NaN (skipped), or an empty list of pairs; a drawing error
 //! gives a small SVG that says so.
 
-use super::table::num;
-use super::{ConditionReport, Interval, StudyReport};
-use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
+use super::slots::{note_at, padded_range, slot_chart, x_labels, XLabels};
+use super::{ConditionReport, StudyReport};
+use crate::render::svg::{hex, message_svg, render, Area, DrawError, INK, PALETTE};
+use crate::stats::{percentile_sorted, Interval};
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-
-pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-pub(crate) type DrawError = DrawingAreaErrorKind<std::io::Error>;
-
-/// Okabe-Ito, reordered so that the first colors are the most distinct on white; black is
-/// replaced by a dark gray so the black markers stay visible.
-pub(crate) const PALETTE: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(100, 100, 100),
-    RGBColor(240, 228, 66),
-];
-pub(crate) const FONT: &str = "sans-serif";
-const INK: RGBColor = RGBColor(40, 40, 40);
-pub(crate) const MUTED: RGBColor = RGBColor(110, 110, 110);
-/// Average glyph width of the 11 px tick labels, for layout.
-const CHAR_W: f64 = 6.6;
-/// Longest x label before it is abbreviated.
-const MAX_LABEL: usize = 18;
 
 /// The color of the `i`th condition, the same in every plot and in the HTML table.
 pub(super) fn condition_hex(i: usize) -> String {
-    let RGBColor(r, g, b) = PALETTE[i % PALETTE.len()];
-    format!("#{r:02x}{g:02x}{b:02x}")
+    hex(color(i))
 }
 
 fn color(i: usize) -> RGBColor {
@@ -166,7 +140,8 @@ pub(super) fn disagreement_distribution(r: &StudyReport) -> String {
                 Rectangle::new([(x - half, lo.max(y.0)), (x + half, hi)], fill)
             }))?;
             let (lo, hi) = (v[0], v[v.len() - 1]);
-            let (q1, med, q3) = (quantile(&v, 0.25), quantile(&v, 0.5), quantile(&v, 0.75));
+            let quartile = |q| percentile_sorted(&v, q);
+            let (q1, med, q3) = (quartile(0.25), quartile(0.5), quartile(0.75));
             chart.draw_series([
                 PathElement::new(vec![(x, lo), (x, hi)], INK.stroke_width(1)),
                 PathElement::new(vec![(x, q1), (x, q3)], INK.stroke_width(5)),
@@ -258,202 +233,6 @@ fn bar_panel(area: &Area, title: &str, bars: &[Bar], labels: &XLabels) -> Result
     Ok(())
 }
 
-/// A chart with one x slot per condition (`-0.5 .. k - 0.5`), a light horizontal grid, y tick
-/// labels with the decimals the tick step needs, and the condition labels below.
-fn slot_chart<'a, 'b>(
-    area: &'a Area<'b>,
-    caption: Option<&str>,
-    k: usize,
-    y: (f64, f64),
-    y_desc: Option<&str>,
-    labels: &XLabels,
-) -> Result<Chart<'a, 'b>, DrawError> {
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin(10)
-        .margin_right(16)
-        .x_label_area_size(labels.height)
-        .y_label_area_size(if y_desc.is_some() { 76 } else { 58 });
-    if let Some(caption) = caption {
-        builder.caption(caption, (FONT, 17).into_font().color(&INK));
-    }
-    let mut chart = builder.build_cartesian_2d(-0.5..(k.max(1) as f64 - 0.5), y.0..y.1)?;
-    let decimals = tick_decimals(y.1 - y.0);
-    let fmt = |v: &f64| num(*v, decimals);
-    let mut mesh = chart.configure_mesh();
-    mesh.disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&fmt)
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(228, 228, 228))
-        .axis_style(MUTED)
-        .label_style((FONT, 14).into_font().color(&INK))
-        .axis_desc_style((FONT, 15).into_font().color(&INK));
-    if let Some(desc) = y_desc {
-        mesh.y_desc(desc);
-    }
-    mesh.draw()?;
-
-    let base = area.get_base_pixel();
-    let style = (FONT, 14).into_font().color(&INK);
-    for (i, text) in labels.text.iter().enumerate() {
-        let (px, py) = chart.backend_coord(&(i as f64, y.0));
-        let pos = (px - base.0, py - base.1 + 7);
-        let style = if labels.rotated {
-            style
-                .transform(FontTransform::Rotate270)
-                .pos(Pos::new(HPos::Right, VPos::Center))
-        } else {
-            style.pos(Pos::new(HPos::Center, VPos::Top))
-        };
-        area.draw(&Text::new(text.clone(), pos, style))?;
-    }
-    Ok(chart)
-}
-
-/// A small gray remark at a chart position (missing values).
-fn note_at(chart: &Chart, x: f64, y: f64, text: &str) -> Result<(), DrawError> {
-    let style = (FONT, 13)
-        .into_font()
-        .color(&MUTED)
-        .pos(Pos::new(HPos::Center, VPos::Center));
-    chart
-        .plotting_area()
-        .draw(&Text::new(text.to_string(), (x, y), style))
-}
-
-/// Condition labels under the x axis: horizontal when they fit their slot, otherwise rotated
-/// and abbreviated to [`MAX_LABEL`] characters.
-struct XLabels {
-    text: Vec<String>,
-    rotated: bool,
-    height: u32,
-}
-
-fn x_labels(cs: &[ConditionReport], plot_width: f64) -> XLabels {
-    let slot = plot_width / cs.len().max(1) as f64;
-    let longest = cs.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
-    if longest as f64 * CHAR_W + 8.0 <= slot {
-        let text = cs.iter().map(|c| c.name.clone()).collect();
-        return XLabels {
-            text,
-            rotated: false,
-            height: 28,
-        };
-    }
-    let text: Vec<String> = cs.iter().map(|c| abbreviate(&c.name, MAX_LABEL)).collect();
-    let longest = text.iter().map(|t| t.chars().count()).max().unwrap_or(0);
-    XLabels {
-        text,
-        rotated: true,
-        // Rotated glyphs measured narrower than the horizontal estimate.
-        height: (longest as f64 * 6.0) as u32 + 14,
-    }
-}
-
-/// `s` cut to `max` characters, the last one an ellipsis.
-fn abbreviate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max - 1).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// Draws into a fresh SVG string; a drawing error gives an SVG with the message instead.
-pub(crate) fn render(
-    size: (u32, u32),
-    draw: impl FnOnce(&Area) -> Result<(), DrawError>,
-) -> String {
-    let mut svg = String::new();
-    let result = {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE)
-            .and_then(|()| draw(&root))
-            .and_then(|()| root.present())
-    };
-    match result {
-        Ok(()) => svg,
-        Err(e) => message_svg(size, &format!("plot failed: {e}")),
-    }
-}
-
-/// An SVG of the given size with one centered line of text.
-pub(crate) fn message_svg(size: (u32, u32), text: &str) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        let style = (FONT, 16)
-            .into_font()
-            .color(&MUTED)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        let center = (size.0 as i32 / 2, size.1 as i32 / 2);
-        // Writing to a String cannot fail; an error here would leave an empty SVG, not panic.
-        let _ = root
-            .fill(&WHITE)
-            .and_then(|()| root.draw(&Text::new(text, center, style)));
-        let _ = root.present();
-    }
-    svg
-}
-
-/// The axis range of the finite `values`, padded by 8% (`include_zero`: from 0, for bars).
-/// Constant data gets a range around the value; no finite data gives `0..1`. Never starts
-/// below 0 when no value is negative.
-fn padded_range(values: impl IntoIterator<Item = f64>, include_zero: bool) -> (f64, f64) {
-    let (mut lo, mut hi) = values
-        .into_iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if lo > hi {
-        return (0.0, 1.0);
-    }
-    if include_zero {
-        lo = lo.min(0.0);
-        hi = hi.max(0.0);
-    }
-    let nonnegative = lo >= 0.0;
-    let span = hi - lo;
-    if !span.is_finite() {
-        return (0.0, 1.0);
-    }
-    let pad = if span > 1e-9 * hi.abs().max(lo.abs()).max(1e-300) {
-        0.08 * span
-    } else if hi == 0.0 {
-        1.0
-    } else {
-        0.02 * hi.abs()
-    };
-    if !(include_zero && lo == 0.0) {
-        lo -= pad;
-    }
-    hi += pad;
-    if nonnegative {
-        lo = lo.max(0.0);
-    }
-    (lo, hi)
-}
-
-/// Decimals that tell apart ticks of the step plotters picks for a span with at most 6 ticks.
-fn tick_decimals(span: f64) -> usize {
-    let raw = span / 7.0;
-    if !(raw.is_finite() && raw > 0.0) {
-        return 2;
-    }
-    let mut exp = raw.log10().floor();
-    let mantissa = raw / 10f64.powf(exp);
-    if mantissa > 5.0 {
-        exp += 1.0;
-    }
-    // 1, 2 or 5 times 10^exp needs -exp decimals; cap for tiny spans.
-    (-exp).clamp(0.0, 8.0) as usize
-}
-
 /// Horizontal offset of run `j` of `n` inside its slot: a golden-ratio sequence, so the dots
 /// spread evenly and the same report always draws the same picture.
 fn jitter(j: usize, n: usize) -> f64 {
@@ -467,14 +246,4 @@ fn jitter(j: usize, n: usize) -> f64 {
 fn finite_mean(v: &[f64]) -> f64 {
     let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
     finite.iter().sum::<f64>() / finite.len() as f64
-}
-
-/// Linear-interpolation quantile of sorted, non-empty data (numpy's default).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    match sorted.get(i + 1) {
-        Some(next) => sorted[i] + frac * (next - sorted[i]),
-        None => sorted[i],
-    }
 }

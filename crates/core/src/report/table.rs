@@ -4,7 +4,9 @@
 //! the output stays pipe-friendly. The number formatting here is shared by the Markdown and
 //! HTML renderers, so all three show the same digits.
 
-use super::{ConditionReport, Interval, StudyReport};
+use super::{ConditionReport, StudyReport};
+use crate::render::text::{num, widths, wrap, Columns};
+use crate::stats::Interval;
 
 /// Decimals of mean accuracy (%).
 pub(super) const ACC_DECIMALS: usize = 2;
@@ -44,19 +46,6 @@ pub(super) const HEADERS: [&str; 13] = [
     "SD/all",
     "dis/all",
 ];
-
-/// `v` with `decimals` decimals; `-` when not finite (a metric that is undefined, e.g. pairwise
-/// metrics of a single run). A negative zero after rounding prints as `0.00`.
-pub(super) fn num(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "-".to_string();
-    }
-    let s = format!("{v:.decimals$}");
-    match s.strip_prefix('-') {
-        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
-        _ => s,
-    }
-}
 
 /// [`num`] of an optional value; `-` when missing.
 pub(super) fn opt_num(v: Option<f64>, decimals: usize) -> String {
@@ -141,58 +130,17 @@ pub(super) fn legend(r: &StudyReport, estimator: &str) -> String {
     )
 }
 
-/// Greedy word wrap: the first line starts with `first`, the others with `rest`; no line is
-/// longer than `width` characters unless a single word is.
-pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if !empty && len + 1 + word.chars().count() > width {
-            lines.push(std::mem::replace(&mut line, rest.to_string()));
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    if !empty || lines.is_empty() {
-        lines.push(line.trim_end().to_string());
-    }
-    lines
-}
-
 /// The terminal table of a study: title, task and legend, the aligned table, then the notes
 /// wrapped at 100 columns. No ANSI colors.
 ///
 /// Numbers use fixed precision (see the `*_DECIMALS` constants); missing or undefined values
 /// print as `-`.
 pub fn render_table(r: &StudyReport) -> String {
-    let rows: Vec<[String; 13]> = r.conditions.iter().map(row_cells).collect();
-    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let mut out = String::new();
-        for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w - cell.chars().count());
-            if i == 0 {
-                out.push_str(cell);
-                out.push_str(&pad);
-            } else {
-                out.push_str("  ");
-                out.push_str(&pad);
-                out.push_str(cell);
-            }
-        }
-        out.trim_end().to_string()
-    };
+    let mut rows: Vec<Vec<String>> = vec![HEADERS.map(String::from).to_vec()];
+    rows.extend(r.conditions.iter().map(|c| row_cells(c).to_vec()));
+    let columns = Columns::terminal(1);
+    let w = widths(&rows, HEADERS.len(), 0);
+    rows.insert(1, columns.rule(&w));
 
     let mut out = String::new();
     out.push_str(&r.title);
@@ -206,17 +154,11 @@ pub fn render_table(r: &StudyReport) -> String {
         out.push('\n');
     }
     out.push('\n');
-    let header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
-    out.push_str(&line(&header));
-    out.push('\n');
-    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
-    out.push_str(&line(&rule));
-    out.push('\n');
-    for row in &rows {
-        out.push_str(&line(row));
+    for l in columns.lines(&rows, &w) {
+        out.push_str(&l);
         out.push('\n');
     }
-    if rows.is_empty() {
+    if r.conditions.is_empty() {
         out.push_str("(no conditions)\n");
     }
     if !r.notes.is_empty() {
@@ -227,53 +169,6 @@ pub fn render_table(r: &StudyReport) -> String {
                 out.push('\n');
             }
         }
-    }
-    out
-}
-
-/// A plain aligned text table: the header, a rule of `-`, the rows; the first column
-/// left-aligned, the others right-aligned, two spaces between columns.
-pub(crate) fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = (0..header.len())
-        .map(|k| {
-            rows.iter()
-                .filter_map(|r| r.get(k))
-                .map(|c| c.chars().count())
-                .chain([header[k].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let pad = " ".repeat(widths[k].saturating_sub(c.chars().count()));
-                if k == 0 {
-                    format!("{c}{pad}")
-                } else {
-                    format!("{pad}{c}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
-    out.push('\n');
-    out.push_str(
-        &widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  "),
-    );
-    out.push('\n');
-    for r in rows {
-        out.push_str(&line(r));
-        out.push('\n');
     }
     out
 }

@@ -2,7 +2,8 @@
 //! the edge cases the plots must survive.
 
 use super::plots::{accuracy_strip, disagreement_distribution, metric_bars};
-use super::{render_html, render_markdown, render_table, ConditionReport, Interval, StudyReport};
+use super::{render_html, render_markdown, render_table, ConditionReport, StudyReport};
+use crate::stats::Interval;
 
 fn ci(lo: f64, hi: f64) -> Option<Interval> {
     Some(Interval { lo, hi })
@@ -491,7 +492,8 @@ fn writes_demo_files() {
 
 #[test]
 fn number_formatting_helpers() {
-    use super::table::{confidence_label, num, plus_minus, with_interval, wrap};
+    use super::table::{confidence_label, plus_minus, with_interval};
+    use crate::render::text::{num, wrap};
     assert_eq!(num(-0.0001, 2), "0.00");
     assert_eq!(num(-0.006, 2), "-0.01");
     assert_eq!(num(f64::NAN, 2), "-");

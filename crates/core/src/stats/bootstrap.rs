@@ -7,8 +7,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
-use super::{check_values, percentile_sorted, population_sd, sd_unchecked, Interval};
-use crate::metrics::MetricsError;
+use super::{percentile_sorted, Interval};
+use crate::metrics::{check_values, population_sd, sd_unchecked, MetricsError};
 
 /// Resamples in the paper's bootstrap (docs/protocol.md section 3).
 pub const DEFAULT_RESAMPLES: usize = 10_000;
@@ -71,6 +71,8 @@ pub struct BootstrapEstimate {
     pub std_error: f64,
     /// Percentile interval of the defined resampled statistics (`numpy.percentile`, linear).
     pub interval: Interval,
+    /// Confidence level of [`BootstrapEstimate::interval`] ([`Bootstrap::level`]).
+    pub level: f64,
     /// Resamples whose statistic was defined (finite) and used.
     pub defined: usize,
     /// Resamples whose statistic was undefined (NaN or infinite), left out.
@@ -133,7 +135,7 @@ pub fn bootstrap_statistic(
 /// use runvar_core::stats::{bootstrap_sd, Bootstrap};
 /// let acc = [0.912, 0.915, 0.910, 0.917, 0.913];
 /// let b = bootstrap_sd(&acc, &Bootstrap::with_seed(1)).unwrap();
-/// assert!(b.std_error > 0.0 && b.interval.lower <= b.estimate);
+/// assert!(b.std_error > 0.0 && b.interval.lo <= b.estimate);
 /// assert_eq!(b, bootstrap_sd(&acc, &Bootstrap::with_seed(1)).unwrap()); // pure
 /// ```
 pub fn bootstrap_sd(values: &[f64], cfg: &Bootstrap) -> Result<BootstrapEstimate, MetricsError> {
@@ -209,14 +211,14 @@ pub(super) fn summarize(
     let std_error = sd_unchecked(defined.iter().copied(), defined.len());
     defined.sort_unstable_by(f64::total_cmp);
     let interval = Interval {
-        lower: percentile_sorted(&defined, (1.0 - cfg.level) / 2.0),
-        upper: percentile_sorted(&defined, (1.0 + cfg.level) / 2.0),
-        level: cfg.level,
+        lo: percentile_sorted(&defined, (1.0 - cfg.level) / 2.0),
+        hi: percentile_sorted(&defined, (1.0 + cfg.level) / 2.0),
     };
     Ok(BootstrapEstimate {
         estimate,
         std_error,
         interval,
+        level: cfg.level,
         defined: defined.len(),
         undefined: total - defined.len(),
     })
@@ -239,7 +241,7 @@ mod tests {
         assert_ne!(a.std_error, c.std_error);
         assert_eq!(a.estimate, population_sd(&v).unwrap());
         assert_eq!((a.defined, a.undefined), (DEFAULT_RESAMPLES, 0));
-        assert!(a.interval.lower < a.estimate && a.estimate < a.interval.upper);
+        assert!(a.interval.lo < a.estimate && a.estimate < a.interval.hi);
         let m = PairMatrix::from_upper(4, &[0.1, 0.2, 0.3, 0.15, 0.25, 0.12]).unwrap();
         let p = bootstrap_pairwise_mean(&m, &Bootstrap::with_seed(5)).unwrap();
         assert_eq!(
@@ -276,22 +278,22 @@ mod tests {
         let se = (sds.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 200.0).sqrt();
         assert!((b.std_error - se).abs() < 1e-12);
         sds.sort_by(f64::total_cmp);
-        assert!((b.interval.lower - percentile_sorted(&sds, 0.05)).abs() < 1e-12);
-        assert!((b.interval.upper - percentile_sorted(&sds, 0.95)).abs() < 1e-12);
+        assert!((b.interval.lo - percentile_sorted(&sds, 0.05)).abs() < 1e-12);
+        assert!((b.interval.hi - percentile_sorted(&sds, 0.95)).abs() < 1e-12);
     }
 
     #[test]
     fn degenerate_and_bad_inputs() {
         let c = bootstrap_sd(&[0.5; 10], &Bootstrap::default()).unwrap();
         assert_eq!(
-            (c.estimate, c.std_error, c.interval.lower, c.interval.upper),
+            (c.estimate, c.std_error, c.interval.lo, c.interval.hi),
             (0.0, 0.0, 0.0, 0.0)
         );
         // N = 2: a resample drawing one run twice has no pair.
         let m = PairMatrix::from_upper(2, &[0.3]).unwrap();
         let b = bootstrap_pairwise_mean(&m, &Bootstrap::with_seed(1)).unwrap();
         assert!(b.undefined > 4000 && b.undefined < 6000, "{}", b.undefined);
-        assert_eq!((b.std_error, b.interval.lower), (0.0, 0.3));
+        assert_eq!((b.std_error, b.interval.lo), (0.0, 0.3));
         let nan = PairMatrix::from_upper(3, &[0.1, f64::NAN, 0.2]).unwrap();
         assert!(matches!(
             bootstrap_pairwise_mean(&nan, &Bootstrap::default()),
@@ -324,7 +326,7 @@ mod tests {
         let r = sd_ratio(&a, &b, &Bootstrap::with_seed(2)).unwrap();
         assert_eq!(r.estimate, 0.5);
         assert!(
-            r.interval.lower < 0.5 && 0.5 < r.interval.upper,
+            r.interval.lo < 0.5 && 0.5 < r.interval.hi,
             "{:?}",
             r.interval
         );

@@ -196,11 +196,8 @@ mod tests {
         // Every resampled mean of `a` lies between its smallest and largest pair, and `b` is
         // constant: the interval lies in [0.25, 0.75] and holds the estimate.
         let ci = r.interval;
-        assert!(
-            ci.lower >= 0.25 - 1e-12 && ci.upper <= 0.75 + 1e-12,
-            "{ci:?}"
-        );
-        assert!(ci.lower <= 0.5 && ci.upper >= 0.5, "{ci:?}");
+        assert!(ci.lo >= 0.25 - 1e-12 && ci.hi <= 0.75 + 1e-12, "{ci:?}");
+        assert!(ci.lo <= 0.5 && ci.hi >= 0.5, "{ci:?}");
         let zero = PairMatrix::from_upper(3, &[0.0; 3]).unwrap();
         assert!(matches!(
             pair_mean_ratio(&a, &zero, &cfg),

@@ -6,7 +6,7 @@ mod cka;
 mod reference;
 
 use super::*;
-use crate::stats::{bootstrap_sd, population_sd, Bootstrap};
+use crate::stats::{bootstrap_sd, Bootstrap};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rand_distr::{Distribution, Normal};
