@@ -5,13 +5,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use runvar_core::data;
 use runvar_core::instability::{
     condition_number_bound, curves_svg, fit_growth, render_instability_html,
     render_instability_markdown, render_instability_table, render_sweep_table, saturation_step,
     sweep_configs, sweep_row, sweep_study, Curve, InstabilityReport, TwinKind,
 };
 use runvar_core::spec::{BitFlipSpec, RunSpec};
-use runvar_engine::{data, lockstep};
+use runvar_engine::lockstep;
 
 use crate::args::{InstabilityArgs, SweepArgs, SweepCommand};
 use crate::Outcome;
@@ -221,7 +222,8 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
             (f32::from_bits(rec.new_bits) as f64 - f32::from_bits(rec.old_bits) as f64).abs(),
         );
     }
-    let spe = prepared.dataset.train.len().div_ceil(base.train.batch_size);
+    let spe =
+        runvar_core::schedule::steps_per_epoch(prepared.dataset.train.len(), base.train.batch_size);
     let total = spe * base.train.epochs;
     let record = lockstep::record_steps(spe, total);
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());

@@ -3,12 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use runvar_core::data;
 use runvar_core::spec::{Device, RunSpec};
 use runvar_core::store::SpecRecord;
 use runvar_core::study::{
     self, Condition, Mitigation, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET, DEFAULT_REPLICAS,
 };
-use runvar_engine::{data, device, memory, pool, EngineError};
+use runvar_engine::{device, memory, pool, EngineError};
 
 use crate::args::StudyArgs;
 use crate::progress::StudyProgress;

@@ -4,10 +4,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use runvar_core::data;
+use runvar_core::metrics::accuracy_and_cross_entropy;
 use runvar_core::spec::{BitFlipSpec, RunSpec};
 use runvar_core::store::{self, RunDirWriter};
 use runvar_core::tta::Tta;
-use runvar_engine::{data, train::Trainer};
+use runvar_engine::train::Trainer;
 
 use crate::args::{OnOff, TrainArgs};
 use crate::progress::RunProgress;
@@ -146,7 +148,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
     }
     let (labels, classes) = (&outcome.labels, r.classes);
     for (t, logits) in &outcome.tta {
-        let (acc, ce) = runvar_engine::eval::accuracy_and_ce(logits, labels, classes);
+        let (acc, ce) = accuracy_and_cross_entropy(logits, labels, classes);
         writeln!(
             stdout,
             "with {} TTA: accuracy {:.2}%  cross-entropy {:.4}",
@@ -167,7 +169,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
                     / c as f64) as f32
             })
             .collect();
-        let (acc, ce) = runvar_engine::eval::accuracy_and_ce(&mean, labels, classes);
+        let (acc, ce) = accuracy_and_cross_entropy(&mean, labels, classes);
         writeln!(
             stdout,
             "snapshot ensemble of {c}: accuracy {:.2}%  cross-entropy {ce:.4}",
