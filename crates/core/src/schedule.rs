@@ -11,6 +11,7 @@ pub fn steps_per_epoch(n: usize, batch_size: usize) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LrSchedule {
     peak: f64,
+    per_epoch: usize,
     warmup_steps: usize,
     total_steps: usize,
     shape: Schedule,
@@ -25,6 +26,7 @@ impl LrSchedule {
         let per_epoch = steps_per_epoch(n_train, train.batch_size);
         LrSchedule {
             peak: train.lr,
+            per_epoch,
             warmup_steps: (train.warmup_epochs * per_epoch as f64).round() as usize,
             total_steps: train.epochs * per_epoch,
             shape: train.schedule,
@@ -43,6 +45,11 @@ impl LrSchedule {
     /// Total number of steps.
     pub fn total_steps(&self) -> usize {
         self.total_steps
+    }
+
+    /// Steps per epoch: [`crate::schedule::steps_per_epoch`] of the training set.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.per_epoch
     }
 
     /// Learning rate at 0-based step `t`:
@@ -91,6 +98,7 @@ mod tests {
         // 100 examples: 10 steps per epoch, W = 10, T = 30.
         let s = LrSchedule::new(&t, 100);
         assert_eq!(s.total_steps(), 30);
+        assert_eq!(s.steps_per_epoch(), 10);
         assert!((s.lr(0) - 0.04).abs() < 1e-12);
         assert!((s.lr(9) - 0.4).abs() < 1e-12);
         assert!((s.lr(10) - 0.4).abs() < 1e-12, "cosine starts at the peak");

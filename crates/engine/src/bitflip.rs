@@ -19,11 +19,11 @@ use runvar_core::store::BitFlipRecord;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Reduction, Tensor};
 
-use crate::data::Prepared;
 use crate::model::pack::{element, replica_part};
 use crate::model::{Mode, Network};
 use crate::params::Replica;
 use crate::EngineError;
+use runvar_core::data::Prepared;
 
 /// Training examples in the probe batch (the first ones, in index order).
 pub const PROBE_EXAMPLES: usize = 256;

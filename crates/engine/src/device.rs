@@ -1,6 +1,5 @@
-//! Threads, device and the environment record.
-
-use std::sync::Once;
+//! Devices, the thread count a spec means, bfloat16 autocast and the environment record.
+//! Process-wide libtorch settings are made in [`crate::runtime`].
 
 use runvar_core::spec::Device;
 use runvar_core::store::Environment;
@@ -16,16 +15,7 @@ pub fn resolve_threads(threads: usize) -> usize {
     }
 }
 
-/// Set libtorch's intra-op thread count (one inter-op thread, set once per process).
-pub fn set_threads(threads: usize) {
-    static INTEROP: Once = Once::new();
-    INTEROP.call_once(|| tch::set_num_interop_threads(1));
-    tch::set_num_threads(threads as i32);
-}
-
 extern "C" {
-    fn runvar_set_deterministic(on: bool);
-    fn runvar_deterministic_algorithms() -> bool;
     fn runvar_set_autocast_bf16(cuda: bool, on: bool);
 }
 
@@ -52,26 +42,11 @@ impl Drop for Bf16Autocast {
     }
 }
 
-/// Make libtorch deterministic (`on`) or let it choose the fastest kernels: the equivalent of
-/// `torch.use_deterministic_algorithms(on)`, `cudnn.deterministic = on` and
-/// `cudnn.benchmark = !on`. cuBLAS's deterministic workspace is set when the CUDA backend is
-/// loaded (see [`tch_device`]).
-pub fn set_deterministic(on: bool) {
-    // SAFETY: plain setters on libtorch's global context; they take no pointers and do not throw.
-    unsafe { runvar_set_deterministic(on) }
-}
-
 /// Wait for the work queued on `device` (a no-op on the CPU, where work is synchronous).
 pub fn synchronize(device: tch::Device) {
     if let tch::Device::Cuda(i) = device {
         tch::Cuda::synchronize(i as i64);
     }
-}
-
-/// Whether libtorch currently enforces deterministic algorithms.
-pub fn deterministic() -> bool {
-    // SAFETY: a plain getter on libtorch's global context.
-    unsafe { runvar_deterministic_algorithms() }
 }
 
 /// Set `CUBLAS_WORKSPACE_CONFIG=:4096:8` unless the environment sets it, once, before the

@@ -1,15 +1,18 @@
 //! runvar-engine: trains one run of a [`RunSpec`](runvar_core::spec::RunSpec) on libtorch.
 //!
-//! The pipeline: [`data::prepare`] loads and normalizes the dataset; [`train::Trainer::new`]
-//! sets the thread count, builds the network from the `init` stream ([`model`]), applies the
-//! optional bit flip ([`bitflip`]), and [`train::Trainer::run`] trains with SGD on the recipe's
-//! schedule, drawing example order, augmentation, dropout masks and the low-level permutation
-//! from their own streams, then evaluates the test set. The engine never prints: it sends
+//! The pipeline: [`runvar_core::data::prepare`] loads and normalizes the dataset;
+//! [`train::Trainer::new`] configures libtorch ([`runtime`]), builds the network from the
+//! `init` stream ([`model`]) and applies the optional bit flip ([`bitflip`]);
+//! [`train::Trainer::run`] walks the one training loop ([`train::epoch`]): each epoch's example
+//! order, augmentation, dropout masks and low-level permutation drawn from their own streams,
+//! each minibatch assembled ([`assemble`]) and stepped with SGD on the recipe's schedule, then
+//! the test set evaluated ([`train::evaluator`]). The engine never prints: it sends
 //! [`train::Event`] values to the caller.
 //!
 //! ```no_run
+//! use runvar_core::data;
 //! use runvar_core::spec::RunSpec;
-//! use runvar_engine::{data, train::Trainer};
+//! use runvar_engine::train::Trainer;
 //! let mut spec = RunSpec::from_preset("digits-mlp")?;
 //! spec.threads = 1;
 //! let prepared = data::prepare(&spec)?;
@@ -19,18 +22,17 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod batch;
+pub mod assemble;
 pub mod bitflip;
 mod cuda_runtime;
-pub mod data;
 pub mod device;
 mod error;
-pub mod eval;
 pub mod lockstep;
 pub mod memory;
 pub mod model;
 pub mod params;
 pub mod pool;
+pub mod runtime;
 pub mod speed;
 pub mod train;
 

@@ -1,18 +1,18 @@
 //! Runs trained in lockstep and compared with a base run as they train (docs/protocol.md
 //! section 6): bit-flipped twins, no-flip twins, and independently seeded runs.
 //!
-//! Twins share the base run's seeds, so their batches are the same: each batch is assembled
-//! once per distinct data plan and fed to every run that uses it.
+//! Every run walks the one training loop ([`crate::train::epoch`]) step by step beside the
+//! others. Twins share the base run's seeds, so their batches are the same: each batch is
+//! assembled once per distinct data plan and fed to every run that uses it.
 
-use std::collections::HashMap;
-
-use runvar_core::batches::EpochPlan;
+use runvar_core::data::Prepared;
 use runvar_core::instability::Curve;
+use runvar_core::metrics::{accuracy_and_cross_entropy, argmax};
 use runvar_core::spec::RunSpec;
 use tch::Tensor;
 
-use crate::data::Prepared;
-use crate::train::Trainer;
+use crate::train::epoch::Draws;
+use crate::train::{finite, Evaluated, Trainer};
 use crate::EngineError;
 
 pub use runvar_core::instability::{record_steps, Followed, Follower};
@@ -52,16 +52,6 @@ fn distances(a: &[(String, Vec<f32>)], b: &[(String, Vec<f32>)]) -> (f64, Vec<f6
     (per.iter().map(|d| d * d).sum::<f64>().sqrt(), per)
 }
 
-fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (k, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = k;
-        }
-    }
-    best
-}
-
 /// Train `base` and every follower in lockstep, recording each follower's distance to the base
 /// run at `record` steps (see [`record_steps`]). Every run uses the same data and recipe.
 ///
@@ -93,10 +83,10 @@ pub fn follow(
         .iter()
         .map(|t| t.optimizer())
         .collect::<Result<Vec<_>, _>>()?;
-    let schedule = runs[0].schedule();
-    let total = schedule.total_steps();
-    let t = &base.train;
-    let steps_per_epoch = data.dataset.train.len().div_ceil(t.batch_size);
+    // Every run has the base run's recipe and data, so one loop walks them all.
+    let lp = runs[0].training_loop();
+    let total = lp.total_steps();
+    let steps_per_epoch = lp.steps_per_epoch();
     let classes = data.dataset.classes;
     let mut curves: Vec<Curve> = followers
         .iter()
@@ -121,12 +111,12 @@ pub fn follow(
             .iter()
             .map(|p| norm(std::slice::from_ref(p)))
             .collect();
-        let (base_logits, _) = first(runs[0].evaluate()?);
+        let (base_logits, _) = first(runs[0].evaluator().test_set()?);
         let n = base_logits.len() / classes;
         for (curve, run) in curves.iter_mut().zip(&runs[1..]) {
             let p = trainable(run);
             let (total, per) = distances(&base_params, &p);
-            let (logits, _) = first(run.evaluate()?);
+            let (logits, _) = first(run.evaluator().test_set()?);
             let sq: f64 = logits
                 .iter()
                 .zip(&base_logits)
@@ -167,58 +157,39 @@ pub fn follow(
         measure(&runs, 0)?;
         next_record.next();
     }
-    let mut step = 0;
-    let mut buf = Vec::new();
-    for epoch in 0..t.epochs {
-        // One plan per distinct data seeds; twins share the base run's.
-        let mut plans: Vec<EpochPlan> = Vec::new();
-        let mut plan_of: Vec<usize> = Vec::new();
-        let mut keys: HashMap<(u64, u64, u64, bool), usize> = HashMap::new();
-        for r in &runs {
-            let s = &r.spec().seeds;
-            let key = (s.shuffle, s.augment, s.low_level, r.spec().low_level);
-            let idx = *keys.entry(key).or_insert_with(|| {
-                plans.push(r.epoch_plan(epoch));
-                plans.len() - 1
-            });
-            plan_of.push(idx);
-        }
-        let mut dropout: Vec<_> = runs.iter().map(|r| r.dropout_stream(epoch)).collect();
-        let n_batches = plans[0].order.len().div_ceil(t.batch_size);
-        for b in 0..n_batches {
+    let mut bufs = vec![Vec::new()];
+    for epoch in lp.epochs() {
+        // Each run's plan and dropout stream; a batch is assembled once per distinct plan
+        // (twins share the base run's), by the first run that has it.
+        let mut draws: Vec<Draws> = runs.iter().map(|r| r.draws(epoch.index)).collect();
+        let plan_of: Vec<usize> = (0..runs.len())
+            .map(|i| {
+                (0..=i)
+                    .find(|&j| draws[j].plans == draws[i].plans)
+                    .expect("a run's plan equals itself")
+            })
+            .collect();
+        for step in epoch.steps() {
             let mut tensors: Vec<Option<(Tensor, Tensor)>> =
-                (0..plans.len()).map(|_| None).collect();
-            let lr = schedule.lr(step);
+                (0..runs.len()).map(|_| None).collect();
             for (i, run) in runs.iter().enumerate() {
                 let p = plan_of[i];
                 if tensors[p].is_none() {
-                    let ids = plans[p]
-                        .order
-                        .chunks(t.batch_size)
-                        .nth(b)
-                        .expect("same batch count");
-                    tensors[p] = Some(run.batch(&plans[p], ids, &mut buf));
+                    tensors[p] = Some(runs[p].pack_batch(&draws[p], step.batch, &mut bufs));
                 }
                 let (x, y) = tensors[p].as_ref().expect("just built");
-                let loss = run.step(
-                    &mut opts[i],
-                    x,
-                    y,
-                    lr,
-                    std::slice::from_mut(&mut dropout[i]),
-                )?;
-                crate::train::finite(loss[0], epoch, step)?;
+                let loss = run.step(&mut opts[i], x, y, step.lr, &mut draws[i].dropout)?;
+                finite(loss[0], step.epoch, step.index)?;
             }
-            step += 1;
-            on_step(step, total);
-            if next_record.peek() == Some(&step) {
-                measure(&runs, step)?;
+            on_step(step.done(), total);
+            if next_record.peek() == Some(&step.done()) {
+                measure(&runs, step.done())?;
                 next_record.next();
             }
         }
     }
-    let (logits, _) = first(runs[0].evaluate()?);
-    let (acc, _) = crate::eval::accuracy_and_ce(&logits, &data.dataset.test.y, classes);
+    let (logits, _) = first(runs[0].evaluator().test_set()?);
+    let (acc, _) = accuracy_and_cross_entropy(&logits, &data.dataset.test.y, classes);
     Ok(Followed {
         curves,
         steps_per_epoch,
@@ -228,6 +199,6 @@ pub fn follow(
 }
 
 /// The only replica's `(logits, features)` of a solo trainer's evaluation.
-fn first(mut evaluated: Vec<crate::train::Evaluated>) -> crate::train::Evaluated {
+fn first(mut evaluated: Vec<Evaluated>) -> Evaluated {
     evaluated.swap_remove(0)
 }

@@ -17,8 +17,8 @@ use std::sync::mpsc;
 use runvar_core::store::RunRecord;
 use runvar_core::study::PlannedRun;
 
-use crate::data::Prepared;
 use crate::train::Trainer;
+use runvar_core::data::Prepared;
 
 /// What the pool reports, in completion order.
 #[derive(Debug)]

@@ -6,10 +6,10 @@ use std::time::Instant;
 use runvar_core::spec::RunSpec;
 use tch::{Kind, Tensor};
 
-use crate::data::Prepared;
 use crate::memory::PeakMeter;
 use crate::train::Trainer;
 use crate::EngineError;
+use runvar_core::data::Prepared;
 
 /// What the device can do at best, measured.
 #[derive(Debug, Clone, Copy, PartialEq)]

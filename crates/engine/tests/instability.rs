@@ -1,9 +1,9 @@
 //! Twins followed in lockstep: exact zero without a flip, the flip's exact size at step 0,
 //! contraction on a convex problem and growth by orders of magnitude on a ResNet.
 
+use runvar_core::data;
 use runvar_core::instability::TwinKind;
 use runvar_core::spec::{BitFlipSpec, ModelSpec, RunSpec};
-use runvar_engine::data;
 use runvar_engine::lockstep::{follow, record_steps, Follower};
 use runvar_engine::train::Trainer;
 
@@ -40,7 +40,8 @@ fn no_flip_twin_stays_at_exactly_zero_and_the_flip_starts_at_its_size() {
         spec: base.clone(),
     };
     let flip = twin(&base, 5);
-    let steps_per_epoch = data.dataset.train.len().div_ceil(base.train.batch_size);
+    let steps_per_epoch =
+        runvar_core::schedule::steps_per_epoch(data.dataset.train.len(), base.train.batch_size);
     let record = record_steps(steps_per_epoch, 2 * steps_per_epoch);
     let out = follow(&base, &[same, flip.clone()], &data, &record, |_, _| {}).unwrap();
     let zero = &out.curves[0];
@@ -87,7 +88,8 @@ fn convex_problem_stays_at_the_rounding_floor_and_resnet_grows_by_orders_of_magn
     linear.train.epochs = 10;
     linear.threads = 1;
     let data = data::prepare(&linear).unwrap();
-    let spe = data.dataset.train.len().div_ceil(linear.train.batch_size);
+    let spe =
+        runvar_core::schedule::steps_per_epoch(data.dataset.train.len(), linear.train.batch_size);
     let record = record_steps(spe, 10 * spe);
     let out = follow(
         &linear,
@@ -121,7 +123,8 @@ fn convex_problem_stays_at_the_rounding_floor_and_resnet_grows_by_orders_of_magn
     let mut resnet = RunSpec::from_preset("mnist1d-resnet8").unwrap();
     resnet.threads = 1;
     let data = data::prepare(&resnet).unwrap();
-    let spe = data.dataset.train.len().div_ceil(resnet.train.batch_size);
+    let spe =
+        runvar_core::schedule::steps_per_epoch(data.dataset.train.len(), resnet.train.batch_size);
     let record = record_steps(spe, resnet.train.epochs * spe);
     let out = follow(&resnet, &[twin(&resnet, 1)], &data, &record, |_, _| {}).unwrap();
     let c = &out.curves[0];

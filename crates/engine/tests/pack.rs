@@ -3,8 +3,8 @@
 //! floating-point accumulation order, and a pack must be as reproducible as a solo run. Also:
 //! the memory layout of convolutions changes kernels, not results.
 
+use runvar_core::data::{self, Prepared};
 use runvar_core::spec::{BitFlipSpec, Layout, RunSpec};
-use runvar_engine::data::{self, Prepared};
 use runvar_engine::train::{Outcome, Trainer};
 
 fn spec(preset: &str, epochs: usize, seed: u64) -> RunSpec {

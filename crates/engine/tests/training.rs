@@ -1,8 +1,8 @@
 //! Training runs end to end: bit-identical reruns, source isolation, the bit flip, parameter
 //! counts. Small presets with few epochs and one thread, so the suite stays fast.
 
+use runvar_core::data::{self, Prepared};
 use runvar_core::spec::{BitFlipSpec, ModelSpec, RunSpec};
-use runvar_engine::data::{self, Prepared};
 use runvar_engine::model::{self, init::Init, Shape};
 use runvar_engine::train::{Outcome, Trainer};
 use tch::nn::VarStore;
@@ -365,7 +365,7 @@ fn low_level_off_enforces_deterministic_algorithms() {
     let s = spec("digits-mlp", 1);
     let data = data::prepare(&s).unwrap();
     let _t = Trainer::new(&s, &data).unwrap();
-    assert!(runvar_engine::device::deterministic());
+    assert!(runvar_engine::runtime::deterministic());
 }
 
 #[test]
@@ -469,7 +469,7 @@ fn cifar10_resnet_trains_from_official_layout_files() {
 #[test]
 fn tta_views_start_with_the_original_image() {
     use runvar_core::tta::{Tta, TTA_PADDING};
-    use runvar_engine::batch::{gather, Geometry};
+    use runvar_engine::assemble::{gather, Geometry};
     let s = spec("digits-cnn", 1);
     let data = data::prepare(&s).unwrap();
     let ds = &data.dataset;
@@ -502,7 +502,7 @@ fn tta_views_start_with_the_original_image() {
     }
     // A trained model's flip TTA is the mean of the plain and the mirrored logits.
     let trainer = Trainer::new(&s, &data).unwrap();
-    let flip = trainer.evaluate_tta(Tta::Flip).unwrap().remove(0);
+    let flip = trainer.evaluator().tta(Tta::Flip).unwrap().remove(0);
     assert_eq!(flip.len(), ds.test.len() * ds.classes);
     assert!(flip.iter().all(|v| v.is_finite()));
 }

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use runvar_core::data;
 use runvar_core::instability::{
     build_report, curves_svg, followers, record_steps, render_instability_html,
     render_instability_markdown, render_instability_table, render_sweep_table, sweep_configs,
     sweep_row, sweep_study, TwinKind,
 };
 use runvar_core::store::report;
-use runvar_engine::{data, lockstep};
+use runvar_engine::lockstep;
 
 use crate::args::{InstabilityArgs, SweepArgs, SweepCommand};
 use crate::Outcome;
@@ -77,7 +78,8 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
             (f32::from_bits(rec.new_bits) as f64 - f32::from_bits(rec.old_bits) as f64).abs(),
         );
     }
-    let spe = prepared.dataset.train.len().div_ceil(base.train.batch_size);
+    let spe =
+        runvar_core::schedule::steps_per_epoch(prepared.dataset.train.len(), base.train.batch_size);
     let total = spe * base.train.epochs;
     let record = record_steps(spe, total);
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());

@@ -1,9 +1,10 @@
 //! `runvar speed`: replica-steps per second of packs, against the device's ceilings.
 
+use runvar_core::data;
 use runvar_core::spec::{Device, Layout};
 use runvar_engine::memory::{self, MIB};
 use runvar_engine::speed::{self, Ceilings};
-use runvar_engine::{data, device};
+use runvar_engine::{device, runtime};
 use serde_json::{json, Value};
 
 use crate::args::SpeedArgs;
@@ -28,8 +29,7 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
         anyhow::bail!("--pack: pack sizes must be at least 1");
     }
     let tdev = device::tch_device(spec.device)?;
-    device::set_threads(spec.threads);
-    device::set_deterministic(!(spec.low_level && spec.device == Device::Cuda));
+    runtime::configure(&spec);
     let bf16 = !spec.train.precision.is_fp32();
     let ceilings = speed::ceilings(tdev, bf16);
     // Before any buffer: the model and a batch must fit, and so must the synthetic data (four
@@ -135,7 +135,9 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
         results.push(row);
     }
     let g = spec.data.dataset.geometry();
-    let replica_steps = PAPER_RUNS * spec.train.epochs as f64 * g.train.div_ceil(batch) as f64;
+    let replica_steps = PAPER_RUNS
+        * spec.train.epochs as f64
+        * runvar_core::schedule::steps_per_epoch(g.train, batch) as f64;
     let projection = best.map(|(_, r)| replica_steps / r / 3600.0);
     let out = json!({
         "device": device_name,
@@ -144,7 +146,7 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
         "batch_size": batch,
         "precision": if bf16 { "bf16" } else { "fp32" },
         "layout": layout_name(spec.train.layout),
-        "deterministic": device::deterministic(),
+        "deterministic": runtime::deterministic(),
         "ceilings": ceilings_json(&ceilings),
         "flops_per_example": fp.train_flops_per_example,
         "params": fp.params as u64,
@@ -166,7 +168,7 @@ pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
                  epochs x {} steps = {:.1}M replica-steps, would take {h:.1} hours here.",
                 PAPER_RUNS,
                 spec.train.epochs,
-                g.train.div_ceil(batch),
+                runvar_core::schedule::steps_per_epoch(g.train, batch),
                 replica_steps / 1e6
             );
         }

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use runvar_core::data;
 use runvar_core::spec::Device;
 use runvar_core::store::{RunFiles, SpecRecord};
 use runvar_core::study::{self, StudySpec};
-use runvar_engine::{data, device, memory, pool, EngineError};
+use runvar_engine::{device, memory, pool, EngineError};
 
 use crate::args::StudyArgs;
 use crate::progress::StudyProgress;

@@ -4,9 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use runvar_core::data;
+use runvar_core::metrics::accuracy_and_cross_entropy;
 use runvar_core::spec::RunSpec;
 use runvar_core::store::{self, RunDirWriter};
-use runvar_engine::{data, train::Trainer};
+use runvar_engine::train::Trainer;
 
 use crate::args::TrainArgs;
 use crate::progress::RunProgress;
@@ -87,7 +89,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
     }
     let (labels, classes) = (&outcome.labels, r.classes);
     for (t, logits) in &outcome.tta {
-        let (acc, ce) = runvar_engine::eval::accuracy_and_ce(logits, labels, classes);
+        let (acc, ce) = accuracy_and_cross_entropy(logits, labels, classes);
         writeln!(
             stdout,
             "with {} TTA: accuracy {:.2}%  cross-entropy {:.4}",
@@ -108,7 +110,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
                     / c as f64) as f32
             })
             .collect();
-        let (acc, ce) = runvar_engine::eval::accuracy_and_ce(&mean, labels, classes);
+        let (acc, ce) = accuracy_and_cross_entropy(&mean, labels, classes);
         writeln!(
             stdout,
             "snapshot ensemble of {c}: accuracy {:.2}%  cross-entropy {ce:.4}",

@@ -7,6 +7,10 @@
 //! The file-based datasets (MNIST, Fashion-MNIST, CIFAR-10) are found in a data folder in
 //! runvar's layout or torchvision's ([`locate`]); [`catalog`] says where `runvar data fetch`
 //! downloads them from and how their files are verified.
+//!
+//! [`prepare`] turns the dataset a spec names into what training reads: truncated to the spec's
+//! limits and normalized per channel ([`Prepared`]); [`synthetic`] makes data of a dataset's
+//! shape without reading files, for speed measurements.
 
 use std::path::PathBuf;
 
@@ -17,8 +21,12 @@ mod gzip;
 pub mod idx;
 mod locate;
 pub mod mnist1d;
+mod prepared;
+mod synthetic;
 
 pub use locate::locate;
+pub use prepared::{load, prepare, prepare_from, Prepared};
+pub use synthetic::synthetic;
 
 /// One split (train or test): `n` examples of `channels * height * width` values each.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +180,23 @@ pub enum DataError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// A file-based dataset has no `data.dir` and there is no default data folder. Names the
+    /// spec field, not a file: there is no file to name.
+    #[error(
+        "`data.dir`: dataset {dataset} is read from files and there is no default data folder \
+         (neither XDG_CACHE_HOME nor HOME is set): pass --data-dir DIR (the folder holding its \
+         files)"
+    )]
+    NoDataDir {
+        /// The dataset's name, as in specs.
+        dataset: &'static str,
+    },
+    /// The train or test split is empty once the spec's limits are applied.
+    #[error("`data`: dataset {dataset} has an empty train or test split")]
+    EmptySplit {
+        /// The dataset's name.
+        dataset: String,
     },
     /// Any other problem with the contents (e.g. wrong image dimensions).
     #[error("{path}: {message}")]

@@ -4,10 +4,21 @@ use super::error::{MetricsError, Subject};
 use super::parallel::map_indexed;
 use super::view::{check_finite, check_labels, check_logit_runs, Logits};
 
-/// Index of the largest value; ties go to the lowest index (as `numpy.argmax`). `row` is
-/// non-empty and finite.
+/// Index of the largest value of one row of logits; ties go to the lowest index (as
+/// `numpy.argmax`).
+///
+/// # Remarks
+/// Unchecked, for callers that hold their own logits (training, lockstep measurements): a NaN
+/// never compares greater, so a NaN at index 0 wins and later NaNs are skipped; an empty row
+/// gives 0. The checked path for user data is [`predictions`].
+///
+/// # Examples
+/// ```
+/// use runvar_core::metrics::argmax;
+/// assert_eq!(argmax(&[0.1, 0.7, 0.7]), 1);
+/// ```
 #[inline]
-pub(crate) fn argmax(row: &[f32]) -> usize {
+pub fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (c, &v) in row.iter().enumerate().skip(1) {
         if v > row[best] {
@@ -105,6 +116,49 @@ pub fn accuracy(logits: Logits<'_>, labels: &[i64]) -> Result<f64, MetricsError>
 pub fn cross_entropy(logits: Logits<'_>, labels: &[i64]) -> Result<f64, MetricsError> {
     check_one(logits, labels)?;
     Ok(cross_entropy_unchecked(logits, labels))
+}
+
+/// Accuracy and mean cross-entropy of one run as training records them (`record.json`,
+/// `metrics.json`, `runvar train`'s output): the values of [`accuracy`] and [`cross_entropy`]
+/// from `n x classes` row-major logits, in one unchecked pass.
+///
+/// # Remarks
+/// Each row's cross-entropy is associated as `(m + ln s) - x[y]` (`m` the row maximum,
+/// `s = sum_c exp(x[c] - m)`), where [`cross_entropy`] computes `(m - x[y]) + ln s`. The two
+/// are the same number but may differ in the last bit of a row, and so of the mean (on the
+/// digits runs of a 3-replica study, 42 of 50 logit files differ, by at most a few ULP);
+/// both orders are kept so that stored records and reports stay bit-identical to those
+/// already written. Accuracy is bit-equal to [`accuracy`].
+///
+/// Not checked: NaN logits give a NaN cross-entropy (a run that diverged after its last
+/// finite loss is still recorded), labels must lie in `0..classes`, and no labels give
+/// `(0, 0)`.
+///
+/// # Examples
+/// ```
+/// use runvar_core::metrics::{accuracy_and_cross_entropy, Logits, accuracy};
+/// let x = [1.0, 1.0, 0.0, /**/ 0.0, 1.0, 2.0];
+/// let (acc, ce) = accuracy_and_cross_entropy(&x, &[0, 1], 3);
+/// assert_eq!(acc, accuracy(Logits::new(&x, 2, 3).unwrap(), &[0, 1]).unwrap());
+/// assert!((ce - 1.1348).abs() < 1e-4);
+/// ```
+pub fn accuracy_and_cross_entropy(logits: &[f32], labels: &[i64], classes: usize) -> (f64, f64) {
+    let mut correct = 0usize;
+    let mut ce = 0.0f64;
+    for (row, &y) in logits.chunks_exact(classes).zip(labels) {
+        let best = argmax(row);
+        correct += usize::from(best as i64 == y);
+        let max = f64::from(row[best]);
+        let lse = max
+            + row
+                .iter()
+                .map(|&v| (f64::from(v) - max).exp())
+                .sum::<f64>()
+                .ln();
+        ce += lse - f64::from(row[y as usize]);
+    }
+    let n = labels.len().max(1) as f64;
+    (correct as f64 / n, ce / n)
 }
 
 /// Accuracy and cross-entropy of each run, in run order.
@@ -236,6 +290,46 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn recorded_values_by_hand() {
+        // Row 0: tie between classes 0 and 1 -> argmax 0 (correct, label 0).
+        // CE row 0: log(e^1 + e^1 + e^0) - 1 = log(2e + 1) - 1.
+        // Row 1: argmax 2, label 1 -> wrong. CE: log(1 + e + e^2) - 1.
+        let logits = [1.0, 1.0, 0.0, 0.0, 1.0, 2.0];
+        let (acc, ce) = accuracy_and_cross_entropy(&logits, &[0, 1], 3);
+        assert_eq!(acc, 0.5);
+        let e = std::f64::consts::E;
+        let want = ((2.0 * e + 1.0).ln() - 1.0 + (1.0 + e + e * e).ln() - 1.0) / 2.0;
+        assert!((ce - want).abs() < 1e-12);
+    }
+
+    /// The recorded values are the checked metrics' up to the association of each row's
+    /// cross-entropy: accuracy bit for bit, cross-entropy within a few ULP.
+    #[test]
+    fn recorded_values_match_the_checked_metrics() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        for scale in [1.0f32, 10.0, 100.0] {
+            let (n, c) = (300, 10);
+            let x: Vec<f32> = (0..n * c)
+                .map(|_| scale * (rng.gen::<f32>() - 0.5))
+                .collect();
+            let y: Vec<i64> = (0..n).map(|_| rng.gen_range(0..c as i64)).collect();
+            let (acc, ce) = accuracy_and_cross_entropy(&x, &y, c);
+            assert_eq!(acc.to_bits(), accuracy(lg(&x, n, c), &y).unwrap().to_bits());
+            let checked = cross_entropy(lg(&x, n, c), &y).unwrap();
+            assert!(
+                (ce - checked).abs() <= 8.0 * f64::EPSILON * checked,
+                "{ce} {checked}"
+            );
+        }
+        // Row 0 [NaN, 0]: the NaN at index 0 wins (right); row 1 [1, 0] predicts 0 (wrong).
+        let nan = [f32::NAN, 0.0, 1.0, 0.0];
+        let (acc, ce) = accuracy_and_cross_entropy(&nan, &[0, 1], 2);
+        assert_eq!(acc, 0.5);
+        assert!(ce.is_nan());
     }
 
     #[test]

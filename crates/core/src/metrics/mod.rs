@@ -49,7 +49,9 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use accuracy::{accuracy, cross_entropy, per_run, predictions, RunValues};
+pub use accuracy::{
+    accuracy, accuracy_and_cross_entropy, argmax, cross_entropy, per_run, predictions, RunValues,
+};
 pub use cka::{
     linear_cka, linear_cka_pairs, pairwise_linear_cka, pairwise_linear_cka_both, HsicEstimator,
 };

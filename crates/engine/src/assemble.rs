@@ -1,7 +1,8 @@
-//! Assemble a minibatch: gather examples, crop and flip them per their draws; in Rust on the
-//! CPU ([`gather`]), or with tensor ops on the device where the training set already lives
-//! ([`DeviceSplit`]), so a GPU is not held up by the host. Both copy the same values: a batch
-//! is bit-identical either way.
+//! Assemble a minibatch's tensors from its draws: core's [`runvar_core::batches`] says which
+//! examples go into which batch and how each is cropped and flipped; this module copies them.
+//! In Rust on the CPU ([`gather`]), or with tensor ops on the device where the training set
+//! already lives ([`DeviceSplit`]), so a GPU is not held up by the host. Both copy the same
+//! values: a batch is bit-identical either way.
 
 use runvar_core::batches::AugmentDraw;
 use runvar_core::data::Split;
