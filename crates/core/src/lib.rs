@@ -22,4 +22,3 @@ pub mod stats;
 pub mod store;
 pub mod study;
 pub mod testing;
-pub mod tta;

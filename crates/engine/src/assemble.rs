@@ -4,8 +4,8 @@
 //! already lives ([`DeviceSplit`]), so a GPU is not held up by the host. Both copy the same
 //! values: a batch is bit-identical either way.
 
-use runvar_core::batches::AugmentDraw;
 use runvar_core::data::Split;
+use runvar_core::spec::AugmentDraw;
 use tch::{Kind, Tensor};
 
 /// Geometry of one example.

@@ -468,7 +468,7 @@ fn cifar10_resnet_trains_from_official_layout_files() {
 
 #[test]
 fn tta_views_start_with_the_original_image() {
-    use runvar_core::tta::{Tta, TTA_PADDING};
+    use runvar_core::spec::{Tta, TTA_PADDING};
     use runvar_engine::assemble::{gather, Geometry};
     let s = spec("digits-cnn", 1);
     let data = data::prepare(&s).unwrap();

@@ -116,3 +116,14 @@ pub struct DataSpec {
     #[serde(default)]
     pub augment: AugmentSpec,
 }
+
+/// One example's augmentation: crop offsets into the padded image, and the flip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AugmentDraw {
+    /// Row offset in `0..=2 * padding` (0 for 1-D signals).
+    pub dy: u8,
+    /// Column offset in `0..=2 * padding`.
+    pub dx: u8,
+    /// Mirror horizontally.
+    pub flip: bool,
+}

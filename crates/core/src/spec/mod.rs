@@ -12,6 +12,7 @@ mod error;
 mod model;
 mod presets;
 mod train;
+mod tta;
 mod validate;
 
 use std::path::Path;
@@ -19,11 +20,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use cost::{check_training_memory, FitError, Footprint};
-pub use data::{AugmentSpec, DataGeometry, DataSpec, DatasetName};
+pub use data::{AugmentDraw, AugmentSpec, DataGeometry, DataSpec, DatasetName};
 pub use error::SpecError;
 pub use model::ModelSpec;
 pub use presets::{preset, PRESETS};
 pub use train::{Layout, Precision, Schedule, TrainSpec};
+pub use tta::{Tta, TTA_PADDING};
 
 /// One seed per source of randomness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -94,7 +96,7 @@ pub struct RunSpec {
     /// Test-time augmentations to evaluate at the end (and at each snapshot); the plain logits
     /// are always kept. Evaluation only: training is unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tta: Vec<crate::tta::Tta>,
+    pub tta: Vec<Tta>,
 }
 
 impl RunSpec {

@@ -18,7 +18,7 @@ pub struct Condition {
     pub cycles: Option<usize>,
     /// Test-time augmentations its runs evaluate (mitigation studies).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tta: Vec<crate::tta::Tta>,
+    pub tta: Vec<crate::spec::Tta>,
 }
 
 /// The sources `all` varies: every training source (not the bit-flip probe).

@@ -5,9 +5,9 @@ use std::path::Path;
 use crate::analysis::{analyze_condition, check_runs, read_run_dir, AnalysisError};
 use crate::metrics::{variability_reduction, FiveMetrics};
 use crate::report::{ConditionReport, MitigationRow};
+use crate::spec::Tta;
 use crate::stats::Bootstrap;
 use crate::store::RunFiles;
-use crate::tta::Tta;
 
 use super::{StudySpec, Survey, CKA_ESTIMATOR, SNAPSHOT_CONDITION};
 

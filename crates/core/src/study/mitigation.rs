@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::spec::Tta;
 use crate::spec::{DatasetName, SpecError};
-use crate::tta::Tta;
 
 use super::{Condition, StudySpec};
 

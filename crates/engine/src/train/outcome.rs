@@ -1,10 +1,10 @@
 //! What a finished run produced, and its run directory.
 
-use runvar_core::batches::AugmentDraw;
+use runvar_core::spec::AugmentDraw;
+use runvar_core::spec::Tta;
 use runvar_core::store::{
     EpochMetrics, MetricsRecord, RunDirWriter, RunFiles, RunRecord, SpecRecord, StoreError,
 };
-use runvar_core::tta::Tta;
 
 /// The data draws of one epoch, kept when tracing is on (for isolation tests).
 #[derive(Debug, Clone, PartialEq)]

@@ -7,8 +7,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::batches::AugmentDraw;
-use crate::spec::SpecError;
+use super::{AugmentDraw, SpecError};
 
 /// Padding of the image that TTA crops are taken from.
 pub const TTA_PADDING: usize = 4;
