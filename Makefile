@@ -30,11 +30,13 @@ run: build
 test: setup
 	$(CARGO) test --release --workspace
 
-## lint: formatting, clippy with warnings as errors, and no declared dependency left unused
+## lint: formatting, clippy with warnings as errors, no declared dependency left unused, and no
+## module cycle in any crate
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	python3 scripts/check-deps.py
+	python3 scripts/check-cycles.py
 
 ## bench: runvar against the same work in PyTorch (installs torch in .venv-torch once)
 bench: build

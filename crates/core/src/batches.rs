@@ -8,8 +8,8 @@
 
 use rand::Rng;
 
+use crate::runspec::{AugmentDraw, AugmentSpec, Seeds};
 use crate::seed::{permutation, stream, Source};
-use crate::spec::{AugmentDraw, AugmentSpec, Seeds};
 
 /// The data plan of one epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,25 @@
-//! runvar-core: everything in runvar that needs no libtorch.
+//! runvar-core: everything in runvar that needs no libtorch. It builds and tests in seconds.
 //!
-//! The pipeline is spec → seeds → data → (training, in `runvar-engine`) → store → metrics →
-//! report. This crate holds the typed run specification and its presets ([`spec`]), the
-//! counter-based random streams, one per source of nondeterminism ([`seed`]), the dataset
-//! loaders ([`data`]), the run store ([`store`]), and the variability metrics ([`metrics`]) with
-//! their statistics ([`stats`]). It builds and tests in seconds.
+//! The modules, in the order data flows through them (training itself is `runvar-engine`'s):
+//!
+//! - [`runspec`]: what the user asks for: the run spec (data, model, recipe, seeds, TTA views),
+//!   presets, parsing and validation, and the arithmetic cost of a spec;
+//! - [`machine`]: what this machine has; sizes checked against it before any allocation;
+//! - [`seed`]: one counter-based random stream per source of nondeterminism;
+//! - [`data`]: datasets as plain arrays (loaders, generated data, normalisation);
+//! - [`batches`] and [`schedule`]: each epoch's example order, augmentation draws and low-level
+//!   permutation, and the learning rate of each step;
+//! - [`store`]: the on-disk layout ([`store::RunFiles`], [`store::StudyDir`]), atomic writes,
+//!   checksums, `.npy`/`.npz`, the JSON records;
+//! - [`study`]: a study spec's runs, which of them count, opening a directory to resume it, and
+//!   building its report;
+//! - [`analysis`]: stored runs (or `.npy`/`.npz` logits) into per-condition metric rows;
+//! - [`metrics`] and [`stats`]: the variability metrics and their statistics (bootstrap
+//!   intervals, SD ratios); `stats` builds on `metrics`, never the reverse;
+//! - [`instability`]: bit-flipped twins: what to follow, and the report from its curves;
+//! - [`report`]: the study report's pages (terminal table, Markdown, HTML), drawn with the
+//!   crate's rendering kit (`render`, private: HTML page, SVG plots, text tables);
+//! - [`testing`]: where tests find the real datasets, and how they skip without them.
 #![deny(missing_docs)]
 
 pub mod analysis;
@@ -15,9 +30,9 @@ pub mod machine;
 pub mod metrics;
 pub(crate) mod render;
 pub mod report;
+pub mod runspec;
 pub mod schedule;
 pub mod seed;
-pub mod spec;
 pub mod stats;
 pub mod store;
 pub mod study;

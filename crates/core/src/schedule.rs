@@ -1,6 +1,6 @@
 //! The per-iteration learning-rate schedule: linear warm-up, then cosine decay or constant.
 
-use crate::spec::{Schedule, TrainSpec};
+use crate::runspec::{Schedule, TrainSpec};
 
 /// Steps per epoch: `ceil(n / batch_size)` (the last partial batch is kept).
 pub fn steps_per_epoch(n: usize, batch_size: usize) -> usize {
@@ -86,7 +86,7 @@ impl LrSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::RunSpec;
+    use crate::runspec::RunSpec;
 
     #[test]
     fn warmup_then_cosine_by_hand() {

@@ -34,7 +34,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use runvar_core::data::{cifar, digits, idx};
-use runvar_core::spec::{RunSpec, PRESETS};
+use runvar_core::runspec::{RunSpec, PRESETS};
 use runvar_core::store::{npy, npz};
 use runvar_core::study::StudySpec;
 

@@ -5,7 +5,7 @@
 //! values: a batch is bit-identical either way.
 
 use runvar_core::data::Split;
-use runvar_core::spec::AugmentDraw;
+use runvar_core::runspec::AugmentDraw;
 use tch::{Kind, Tensor};
 
 /// Geometry of one example.

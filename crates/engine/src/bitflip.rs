@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 
 use rand::Rng;
+use runvar_core::runspec::{BitFlipSpec, RunSpec};
 use runvar_core::seed::{stream, Source};
-use runvar_core::spec::{BitFlipSpec, RunSpec};
 use runvar_core::store::BitFlipRecord;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Reduction, Tensor};

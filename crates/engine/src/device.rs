@@ -1,7 +1,7 @@
 //! Devices, the thread count a spec means, bfloat16 autocast and the environment record.
 //! Process-wide libtorch settings are made in [`crate::runtime`].
 
-use runvar_core::spec::Device;
+use runvar_core::runspec::Device;
 use runvar_core::store::Environment;
 
 use crate::EngineError;

@@ -1,4 +1,4 @@
-//! runvar-engine: trains one run of a [`RunSpec`](runvar_core::spec::RunSpec) on libtorch.
+//! runvar-engine: trains one run of a [`RunSpec`](runvar_core::runspec::RunSpec) on libtorch.
 //!
 //! The pipeline: [`runvar_core::data::prepare`] loads and normalizes the dataset;
 //! [`train::Trainer::new`] configures libtorch ([`runtime`]), builds the network from the
@@ -11,7 +11,7 @@
 //!
 //! ```no_run
 //! use runvar_core::data;
-//! use runvar_core::spec::RunSpec;
+//! use runvar_core::runspec::RunSpec;
 //! use runvar_engine::train::Trainer;
 //! let mut spec = RunSpec::from_preset("digits-mlp")?;
 //! spec.threads = 1;

@@ -8,7 +8,7 @@
 use runvar_core::data::Prepared;
 use runvar_core::instability::Curve;
 use runvar_core::metrics::{accuracy_and_cross_entropy, argmax};
-use runvar_core::spec::RunSpec;
+use runvar_core::runspec::RunSpec;
 use tch::Tensor;
 
 use crate::train::epoch::Draws;

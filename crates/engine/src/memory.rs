@@ -6,7 +6,9 @@
 //! free memory, so a too large `--pack`, batch or model fails at once with the largest value
 //! that fits instead of crashing mid-study (or in the check itself).
 
-use runvar_core::spec::{check_training_memory, Device, FitError, Footprint, RunSpec, SpecError};
+use runvar_core::runspec::{
+    check_training_memory, Device, FitError, Footprint, RunSpec, SpecError,
+};
 use tch::nn::VarStore;
 use tch::Tensor;
 
@@ -60,7 +62,7 @@ pub fn available(device: tch::Device) -> Option<f64> {
 
 /// Refuse a pack of `k` replicas of `spec` that would not fit in `device`'s free memory (with
 /// a 10% margin), sized arithmetically before anything is built
-/// ([`runvar_core::spec::check_training_memory`]); the footprint otherwise.
+/// ([`runvar_core::runspec::check_training_memory`]); the footprint otherwise.
 ///
 /// # Errors
 /// [`EngineError::Memory`] naming the setting to change and its largest value that fits;
@@ -136,22 +138,22 @@ mod tests {
     fn the_arithmetic_footprint_is_the_built_networks() {
         // Every preset, and shapes the presets do not cover: a deep narrow MLP, a ResNet-8 of
         // width 0.5 on 8x8 digits (odd sizes after striding), the linear model.
-        let mut specs: Vec<RunSpec> = runvar_core::spec::PRESETS
+        let mut specs: Vec<RunSpec> = runvar_core::runspec::PRESETS
             .iter()
             .map(|p| RunSpec::from_preset(p.name).unwrap())
             .collect();
         let mut mlp = RunSpec::from_preset("digits-mlp").unwrap();
-        mlp.model = runvar_core::spec::ModelSpec::Mlp {
+        mlp.model = runvar_core::runspec::ModelSpec::Mlp {
             hidden: vec![7, 3, 5],
             dropout: 0.0,
         };
         let mut resnet = RunSpec::from_preset("digits-mlp").unwrap();
-        resnet.model = runvar_core::spec::ModelSpec::Resnet {
+        resnet.model = runvar_core::runspec::ModelSpec::Resnet {
             depth: 8,
             width: 0.5,
         };
         let mut linear = RunSpec::from_preset("digits-mlp").unwrap();
-        linear.model = runvar_core::spec::ModelSpec::Linear;
+        linear.model = runvar_core::runspec::ModelSpec::Linear;
         specs.extend([mlp, resnet, linear]);
         for spec in &specs {
             let built = probe_footprint(spec).unwrap();

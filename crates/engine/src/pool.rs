@@ -136,7 +136,7 @@ pub fn run_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use runvar_core::spec::RunSpec;
+    use runvar_core::runspec::RunSpec;
 
     #[test]
     fn packs_group_consecutive_runs_of_one_condition() {

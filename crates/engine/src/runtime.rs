@@ -9,7 +9,7 @@
 
 use std::sync::Once;
 
-use runvar_core::spec::{Device, RunSpec};
+use runvar_core::runspec::{Device, RunSpec};
 
 extern "C" {
     fn runvar_set_deterministic(on: bool);

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use runvar_core::spec::RunSpec;
+use runvar_core::runspec::RunSpec;
 use tch::{Kind, Tensor};
 
 use crate::memory::PeakMeter;
@@ -86,7 +86,7 @@ pub fn time_pack(
     let specs: Vec<RunSpec> = (0..k as u64)
         .map(|i| {
             let mut s = spec.clone();
-            s.seeds = runvar_core::spec::Seeds {
+            s.seeds = runvar_core::runspec::Seeds {
                 init: i,
                 shuffle: i,
                 augment: i,

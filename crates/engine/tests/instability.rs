@@ -3,7 +3,7 @@
 
 use runvar_core::data;
 use runvar_core::instability::TwinKind;
-use runvar_core::spec::{BitFlipSpec, ModelSpec, RunSpec};
+use runvar_core::runspec::{BitFlipSpec, ModelSpec, RunSpec};
 use runvar_engine::lockstep::{follow, record_steps, Follower};
 use runvar_engine::train::Trainer;
 

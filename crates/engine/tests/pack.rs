@@ -4,7 +4,7 @@
 //! the memory layout of convolutions changes kernels, not results.
 
 use runvar_core::data::{self, Prepared};
-use runvar_core::spec::{BitFlipSpec, Layout, RunSpec};
+use runvar_core::runspec::{BitFlipSpec, Layout, RunSpec};
 use runvar_engine::train::{Outcome, Trainer};
 
 fn spec(preset: &str, epochs: usize, seed: u64) -> RunSpec {

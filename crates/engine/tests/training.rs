@@ -2,7 +2,7 @@
 //! counts. Small presets with few epochs and one thread, so the suite stays fast.
 
 use runvar_core::data::{self, Prepared};
-use runvar_core::spec::{BitFlipSpec, ModelSpec, RunSpec};
+use runvar_core::runspec::{BitFlipSpec, ModelSpec, RunSpec};
 use runvar_engine::model::{self, init::Init, Shape};
 use runvar_engine::train::{Outcome, Trainer};
 use tch::nn::VarStore;
@@ -257,7 +257,10 @@ fn initial_parameters_of_every_preset_are_pinned() {
             "c63862530bbdd6645da02fbe4b8c76b38d64cec516fcf349e0315467f2b3b4ec",
         ),
     ];
-    let names: Vec<&str> = runvar_core::spec::PRESETS.iter().map(|p| p.name).collect();
+    let names: Vec<&str> = runvar_core::runspec::PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect();
     assert_eq!(
         names,
         pinned.map(|(n, _)| n),
@@ -375,7 +378,7 @@ fn cuda_without_a_gpu_is_a_clear_error() {
     }
     let preset_workspace = std::env::var_os("CUBLAS_WORKSPACE_CONFIG").is_some();
     let mut s = spec("digits-mlp", 1);
-    s.device = runvar_core::spec::Device::Cuda;
+    s.device = runvar_core::runspec::Device::Cuda;
     // Low-level on: cuDNN may be nondeterministic, yet asking for CUDA must still set cuBLAS's
     // deterministic workspace, because a later pack of the same process may be deterministic.
     s.low_level = true;
@@ -468,7 +471,7 @@ fn cifar10_resnet_trains_from_official_layout_files() {
 
 #[test]
 fn tta_views_start_with_the_original_image() {
-    use runvar_core::spec::{Tta, TTA_PADDING};
+    use runvar_core::runspec::{Tta, TTA_PADDING};
     use runvar_engine::assemble::{gather, Geometry};
     let s = spec("digits-cnn", 1);
     let data = data::prepare(&s).unwrap();
@@ -511,7 +514,7 @@ fn tta_views_start_with_the_original_image() {
 fn bf16_autocast_trains_and_changes_the_numerics() {
     let fp32 = spec("digits-mlp", 3);
     let mut bf16 = fp32.clone();
-    bf16.train.precision = runvar_core::spec::Precision::Bf16;
+    bf16.train.precision = runvar_core::runspec::Precision::Bf16;
     let data = data::prepare(&fp32).unwrap();
     let a = train(&fp32, &data);
     let b = train(&bf16, &data);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use runvar_core::spec::RunSpec;
+use runvar_core::runspec::RunSpec;
 
 use super::run::{DataFlags, Output, PerCommand, RunFlags, Task, Threads};
 use super::values::at_least_one;

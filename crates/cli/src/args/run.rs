@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use clap::Args;
-use runvar_core::spec::RunSpec;
+use runvar_core::runspec::RunSpec;
 
 use super::values::{at_least_one, DeviceArg, LayoutArg, OnOff, PrecisionArg};
 

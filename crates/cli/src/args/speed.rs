@@ -1,7 +1,7 @@
 //! `runvar speed`: replica packs of a preset timed on synthetic data.
 
 use clap::Args;
-use runvar_core::spec::RunSpec;
+use runvar_core::runspec::RunSpec;
 
 use super::run::{DeviceFlag, LowLevel, Numerics, PerCommand, RunFlags, Task, Threads};
 use super::values::at_least_one;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use runvar_core::spec::RunSpec;
+use runvar_core::runspec::RunSpec;
 use runvar_core::study::{
     self, Condition, Mitigation, StudyFile, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET,
     DEFAULT_REPLICAS,

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use runvar_core::spec::Tta;
-use runvar_core::spec::{BitFlipSpec, RunSpec};
+use runvar_core::runspec::Tta;
+use runvar_core::runspec::{BitFlipSpec, RunSpec};
 
 use super::run::{DataFlags, DeviceFlag, Limits, LowLevel, Numerics, Output, PerCommand};
 use super::run::{RunFlags, Task, Threads};

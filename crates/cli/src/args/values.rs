@@ -2,7 +2,7 @@
 //! mapped onto the spec's own type.
 
 use clap::ValueEnum;
-use runvar_core::spec::{Device, Layout, Precision};
+use runvar_core::runspec::{Device, Layout, Precision};
 
 /// A count that must be at least 1: `--epochs 0`, `--twins 0` or `--steps 0` would run
 /// nothing and report numbers anyway.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use runvar_core::data::catalog::{self, REMOTES};
 use runvar_core::data::{locate, DataError};
-use runvar_core::spec::DatasetName;
+use runvar_core::runspec::DatasetName;
 
 use crate::args::data::{DataArgs, DataCommand, FetchArgs, ListArgs};
 use crate::fetch::{Fetcher, Options};

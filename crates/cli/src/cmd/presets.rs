@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use runvar_core::spec::PRESETS;
+use runvar_core::runspec::PRESETS;
 
 /// Print each preset and what it trains.
 pub fn run() -> anyhow::Result<crate::Outcome> {

@@ -1,7 +1,7 @@
 //! `runvar speed`: replica-steps per second of packs, against the device's ceilings.
 
 use runvar_core::data;
-use runvar_core::spec::{Device, Layout};
+use runvar_core::runspec::{Device, Layout};
 use runvar_engine::memory::{self, MIB};
 use runvar_engine::speed::{self, Ceilings};
 use runvar_engine::{device, runtime};

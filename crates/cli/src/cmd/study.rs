@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use runvar_core::data;
-use runvar_core::spec::Device;
+use runvar_core::runspec::Device;
 use runvar_core::store::{RunFiles, SpecRecord};
 use runvar_core::study::{self, StudySpec};
 use runvar_engine::{device, memory, pool, EngineError};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use runvar_core::data;
 use runvar_core::metrics::accuracy_and_cross_entropy;
-use runvar_core::spec::RunSpec;
+use runvar_core::runspec::RunSpec;
 use runvar_core::store::{self, RunDirWriter};
 use runvar_engine::train::Trainer;
 

@@ -1,5 +1,5 @@
 //! From stored runs to report rows: load logits (runvar run directories, or `.npy` and `.npz`
-//! files from any framework: [`load`], [`inputs`]), check them, and compute every metric of a
+//! files from any framework: `load`, `inputs`), check them, and compute every metric of a
 //! condition.
 
 mod arrays;

@@ -20,7 +20,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::spec::DatasetName;
+use crate::runspec::DatasetName;
 
 mod verify;
 

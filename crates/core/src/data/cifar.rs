@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use super::locate::{self, Lookup};
 use super::{DataError, Dataset, Split};
 use crate::data::catalog::fetch_command;
-use crate::spec::DatasetName;
+use crate::runspec::DatasetName;
 
 /// Per-channel (R, G, B) mean of the training pixels in `[0, 1]`, the customary constants.
 pub const CIFAR10_MEAN: [f32; 3] = [0.4914, 0.4822, 0.4465];

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::gzip;
 use super::locate::{find, Lookup};
 use super::{DataError, Dataset, Split};
-use crate::spec::DatasetName;
+use crate::runspec::DatasetName;
 
 /// Magic number of an IDX file of unsigned-byte images (3 dimensions).
 pub const IMAGES_MAGIC: u32 = 0x0000_0803;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::catalog::fetch_command;
 use super::{cifar, idx, DataError};
-use crate::spec::DatasetName;
+use crate::runspec::DatasetName;
 
 /// Where to look for one file, and what to call it when it is missing.
 pub(crate) struct Lookup<'a> {

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use super::{catalog, cifar, digits, idx, mnist1d, DataError, Dataset};
-use crate::spec::{DatasetName, RunSpec};
+use crate::runspec::{DatasetName, RunSpec};
 
 /// A dataset ready for training: normalized values, and the normalized value of a zero pixel
 /// per channel (what crop padding fills in).

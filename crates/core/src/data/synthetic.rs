@@ -5,7 +5,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_distr::StandardNormal;
 
 use super::{Dataset, Prepared, Split};
-use crate::spec::RunSpec;
+use crate::runspec::RunSpec;
 
 /// The fixed seed of the synthetic stream: synthetic data is the same on every call.
 const SYNTHETIC_SEED: u64 = 0x5eed;

@@ -4,7 +4,7 @@ use super::{
     condition_number_bound, fit_growth, saturation_step, Curve, Followed, InstabilityReport,
     TwinKind,
 };
-use crate::spec::RunSpec;
+use crate::runspec::RunSpec;
 
 /// The element-wise mean of equally long curves (empty for no curves).
 fn mean_over<'a>(curves: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {

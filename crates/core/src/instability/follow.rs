@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Curve, TwinKind};
-use crate::spec::{BitFlipSpec, RunSpec};
+use crate::runspec::{BitFlipSpec, RunSpec};
 use crate::study::Condition;
 
 /// A run to follow next to the base run.

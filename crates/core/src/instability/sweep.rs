@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{read_run_dir, AnalysisError};
 use crate::metrics::{pairwise_disagreement, per_run, population_sd, Logits};
 use crate::render::text::text_table;
-use crate::spec::{ModelSpec, RunSpec};
+use crate::runspec::{ModelSpec, RunSpec};
 use crate::stats::{pair_mean_ratio, sd_ratio, Bootstrap, Interval};
 use crate::study::{StudySpec, Survey};
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::RunSpec;
+use crate::runspec::RunSpec;
 
 /// Where and with what a run was trained: part of its identity, since bits depend on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -22,8 +22,8 @@ pub const CKA_ESTIMATOR: HsicEstimator = HsicEstimator::Unbiased;
 fn describe(study: &StudySpec) -> String {
     let r = &study.run;
     let model = match &r.model {
-        crate::spec::ModelSpec::Linear => "linear".to_string(),
-        crate::spec::ModelSpec::Mlp { hidden, dropout } => format!(
+        crate::runspec::ModelSpec::Linear => "linear".to_string(),
+        crate::runspec::ModelSpec::Mlp { hidden, dropout } => format!(
             "MLP {:?}{}",
             hidden,
             if *dropout > 0.0 {
@@ -32,8 +32,8 @@ fn describe(study: &StudySpec) -> String {
                 String::new()
             }
         ),
-        crate::spec::ModelSpec::Cnn { .. } => "CNN".to_string(),
-        crate::spec::ModelSpec::Resnet { depth, width } => format!("ResNet-{depth} x{width}"),
+        crate::runspec::ModelSpec::Cnn { .. } => "CNN".to_string(),
+        crate::runspec::ModelSpec::Resnet { depth, width } => format!("ResNet-{depth} x{width}"),
     };
     format!(
         "{}{}: {model}, {} epochs, batch {}, lr {}, {} replicas per condition, {} thread(s) per run",

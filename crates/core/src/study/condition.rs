@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::runspec::{BitFlipSpec, RunSpec, SpecError};
 use crate::seed::Source;
-use crate::spec::{BitFlipSpec, RunSpec, SpecError};
 
 /// A named set of varied sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct Condition {
     pub cycles: Option<usize>,
     /// Test-time augmentations its runs evaluate (mitigation studies).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tta: Vec<crate::spec::Tta>,
+    pub tta: Vec<crate::runspec::Tta>,
 }
 
 /// The sources `all` varies: every training source (not the bit-flip probe).
@@ -31,7 +31,7 @@ pub const ALL_SOURCES: [Source; 5] = [
 ];
 
 impl Condition {
-    /// The `all` condition of `run`: every training source it has ([`ALL_SOURCES`], less
+    /// The `all` condition of `run`: every training source it has (`ALL_SOURCES`, less
     /// dropout without dropout layers and augmentation without augmentation).
     pub fn all(run: &RunSpec) -> Condition {
         Condition::parse("all", run).expect("`all` names only the sources the run has")

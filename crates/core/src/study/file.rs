@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{
     default_bootstrap, default_pack, Condition, StudySpec, DEFAULT_PRESET, DEFAULT_REPLICAS,
 };
-use crate::spec::{RunSpec, SpecError};
+use crate::runspec::{RunSpec, SpecError};
 
 /// A study file as written: each key `None` where the file leaves it out.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::analysis::{analyze_condition, check_runs, read_run_dir, AnalysisError};
 use crate::metrics::{variability_reduction, FiveMetrics};
 use crate::report::{ConditionReport, MitigationRow};
-use crate::spec::Tta;
+use crate::runspec::Tta;
 use crate::stats::Bootstrap;
 use crate::store::RunFiles;
 
@@ -56,7 +56,7 @@ pub(super) fn mitigation_rows(
     if study.mitigations.is_empty() {
         return Ok(Vec::new());
     }
-    let image_2d = study.run.data.dataset != crate::spec::DatasetName::Mnist1d;
+    let image_2d = study.run.data.dataset != crate::runspec::DatasetName::Mnist1d;
     let finished = |name: &str| -> Vec<std::path::PathBuf> {
         study
             .conditions

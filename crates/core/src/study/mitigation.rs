@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::Tta;
-use crate::spec::{DatasetName, SpecError};
+use crate::runspec::Tta;
+use crate::runspec::{DatasetName, SpecError};
 
 use super::{Condition, StudySpec};
 
@@ -129,7 +129,7 @@ impl StudySpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::RunSpec;
+    use crate::runspec::RunSpec;
 
     #[test]
     fn names_parse_and_print() {

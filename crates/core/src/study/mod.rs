@@ -29,7 +29,7 @@ pub use plan::{plan, PlannedRun};
 pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
 pub use survey::{RunState, Survey};
 
-use crate::spec::{RunSpec, SpecError};
+use crate::runspec::{RunSpec, SpecError};
 use crate::store::{StudyDir, StudyDirError};
 
 /// Everything that determines a study's results. Stored as `study.json` in the study
@@ -71,8 +71,8 @@ fn default_bootstrap() -> usize {
 /// default to the largest pack that fits in the device's free memory.
 pub fn default_pack(run: &RunSpec, replicas: usize) -> usize {
     match run.device {
-        crate::spec::Device::Cpu => 1,
-        crate::spec::Device::Cuda => replicas.clamp(1, 32),
+        crate::runspec::Device::Cpu => 1,
+        crate::runspec::Device::Cuda => replicas.clamp(1, 32),
     }
 }
 
@@ -175,7 +175,7 @@ impl StudySpec {
     pub fn analysis_bytes(&self, replicas: u64) -> f64 {
         let g = self.run.data.dataset.geometry();
         let n = self.run.data.test_limit.map_or(g.test, |l| l.min(g.test)) as f64;
-        let features = crate::spec::Footprint::of(&self.run).map_or(0.0, |f| f.feature_dim);
+        let features = crate::runspec::Footprint::of(&self.run).map_or(0.0, |f| f.feature_dim);
         let per_run = 2.0 * 4.0 * n * (g.classes as f64 + features);
         let runs = replicas as f64;
         runs * per_run + 12.0 * 8.0 * runs * runs

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::StudySpec;
-use crate::spec::RunSpec;
+use crate::runspec::RunSpec;
 use crate::store::{RunFiles, StudyDir};
 
 /// One run of a study.
@@ -51,8 +51,8 @@ pub fn plan(study: &StudySpec, dir: &Path) -> Vec<PlannedRun> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runspec::RunSpec;
     use crate::seed::Source;
-    use crate::spec::RunSpec;
     use crate::study::Condition;
 
     fn study() -> StudySpec {

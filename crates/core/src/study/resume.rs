@@ -94,7 +94,7 @@ pub fn not_counted(survey: &Survey) -> Vec<NotCounted> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::RunSpec;
+    use crate::runspec::RunSpec;
 
     #[test]
     fn prepare_clears_temporaries_and_unfinished_runs_but_keeps_finished_ones() {

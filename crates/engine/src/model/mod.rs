@@ -13,7 +13,7 @@ pub mod pack;
 pub mod probe;
 mod resnet;
 
-use runvar_core::spec::ModelSpec;
+use runvar_core::runspec::ModelSpec;
 use tch::nn::Path;
 use tch::Tensor;
 
@@ -57,9 +57,9 @@ pub struct Shape {
     pub classes: usize,
 }
 
-impl From<runvar_core::spec::DataGeometry> for Shape {
+impl From<runvar_core::runspec::DataGeometry> for Shape {
     /// The input shape and classes of a dataset (what a model of it is built for).
-    fn from(g: runvar_core::spec::DataGeometry) -> Shape {
+    fn from(g: runvar_core::runspec::DataGeometry) -> Shape {
         Shape {
             channels: g.channels,
             height: g.height,
@@ -71,7 +71,7 @@ impl From<runvar_core::spec::DataGeometry> for Shape {
 
 /// Build the network of `spec` under `p`: one replica per init stream of `inits`, each drawing
 /// its initial values from its own stream (a pack when there is more than one); convolutions
-/// run channels-last when `channels_last` is true (see [`runvar_core::spec::Layout`]).
+/// run channels-last when `channels_last` is true (see [`runvar_core::runspec::Layout`]).
 ///
 /// # Errors
 /// [`EngineError::Spec`] when the model cannot take this input (e.g. a CNN on 1-D signals).

@@ -3,7 +3,7 @@
 //! Every parameter of a pack stores its K replicas contiguously along its first dimension
 //! (`[K, out, in]` for a linear weight, `[K * c_out, c_in, kh, kw]` for a convolution,
 //! `[K * c]` for BatchNorm), so replica k's tensor is chunk k of the flattened variable; see
-//! [`replica_chunk`]. Activations travel in two layouts:
+//! `replica_chunk`. Activations travel in two layouts:
 //!
 //! - spatial: `[batch, K * channels, height, width]`, replica k owning channels
 //!   `k * channels .. (k + 1) * channels`: convolutions run with `groups = K` and BatchNorm

@@ -14,9 +14,9 @@
 
 use rand_chacha::ChaCha20Rng;
 use runvar_core::batches::EpochPlan;
+use runvar_core::runspec::TrainSpec;
 use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{stream, Source};
-use runvar_core::spec::TrainSpec;
 
 use super::Trainer;
 
@@ -195,7 +195,7 @@ impl Trainer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use runvar_core::spec::RunSpec;
+    use runvar_core::runspec::RunSpec;
 
     fn recipe(epochs: usize, batch_size: usize, cycles: usize) -> TrainSpec {
         TrainSpec {

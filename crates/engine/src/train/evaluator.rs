@@ -5,7 +5,7 @@
 //! changes results.
 
 use runvar_core::data::Prepared;
-use runvar_core::spec::{Tta, TTA_PADDING};
+use runvar_core::runspec::{Tta, TTA_PADDING};
 use tch::Tensor;
 
 use crate::assemble::{gather, Geometry};

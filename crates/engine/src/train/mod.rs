@@ -17,8 +17,8 @@ mod run;
 mod step;
 
 use runvar_core::data::Prepared;
+use runvar_core::runspec::RunSpec;
 use runvar_core::seed::{stream, Source};
-use runvar_core::spec::RunSpec;
 use runvar_core::store::{BitFlipRecord, Environment, EpochMetrics};
 use tch::nn::VarStore;
 

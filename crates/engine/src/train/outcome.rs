@@ -1,7 +1,7 @@
 //! What a finished run produced, and its run directory.
 
-use runvar_core::spec::AugmentDraw;
-use runvar_core::spec::Tta;
+use runvar_core::runspec::AugmentDraw;
+use runvar_core::runspec::Tta;
 use runvar_core::store::{
     EpochMetrics, MetricsRecord, RunDirWriter, RunFiles, RunRecord, SpecRecord, StoreError,
 };

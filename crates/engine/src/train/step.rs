@@ -2,7 +2,7 @@
 
 use rand_chacha::ChaCha20Rng;
 use runvar_core::batches::EpochPlan;
-use runvar_core::spec::Precision;
+use runvar_core::runspec::Precision;
 use tch::nn::OptimizerConfig;
 use tch::Tensor;
 

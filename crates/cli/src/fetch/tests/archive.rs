@@ -1,7 +1,7 @@
 //! Archives (CIFAR-10's kind): unpacked into place when complete, refused when unsafe.
 
 use runvar_core::data::catalog::{Remote, RemoteFile, Unpack};
-use runvar_core::spec::DatasetName;
+use runvar_core::runspec::DatasetName;
 
 use super::super::test_server::Server;
 use super::{digest, fetcher, gzip, run};

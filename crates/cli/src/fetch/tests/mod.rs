@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use runvar_core::data::catalog::{sha256_of, Content, Remote, RemoteFile, Unpack};
-use runvar_core::spec::DatasetName;
+use runvar_core::runspec::DatasetName;
 
 use super::test_server::{Reply, Server};
 use super::{Event, FetchError, Fetcher, Options};

@@ -48,7 +48,7 @@ pub enum Mismatch {
 }
 
 /// Checks the file at `path` against `file`: its SHA-256 is the archive's, or (for a gzip file
-/// with a [`Content`] entry) it decompresses (every member) to exactly the content's bytes.
+/// with a `Content` entry) it decompresses (every member) to exactly the content's bytes.
 /// Reads the file once, and the decompressed stream at most once, never past the content's size
 /// plus one byte.
 ///
