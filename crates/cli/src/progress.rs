@@ -47,6 +47,39 @@ impl RunProgress {
     }
 }
 
+/// The progress bar of runs trained in lockstep (`runvar instability`): steps done.
+pub struct LockstepProgress {
+    bar: ProgressBar,
+}
+
+impl LockstepProgress {
+    /// A bar for `total` steps of `runs` runs; `hidden` draws nothing.
+    pub fn new(hidden: bool, total: usize, runs: usize) -> LockstepProgress {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        if hidden {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "[{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} steps of {runs} runs in \
+                 lockstep, eta {{eta}}"
+            ))
+            .expect("valid template"),
+        );
+        LockstepProgress { bar }
+    }
+
+    /// `step` steps done.
+    pub fn at(&self, step: usize) {
+        self.bar.set_position(step as u64);
+    }
+
+    /// Clear the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// The progress of a study: runs done out of all, time left, and per-condition counts.
 pub struct StudyProgress {
     bar: ProgressBar,

@@ -6,7 +6,7 @@
 //! assembled once per distinct data plan and fed to every run that uses it.
 
 use runvar_core::data::Prepared;
-use runvar_core::instability::Curve;
+use runvar_core::instability::{Curve, TwinKind};
 use runvar_core::metrics::{accuracy_and_cross_entropy, argmax};
 use runvar_core::runspec::RunSpec;
 use tch::Tensor;
@@ -79,6 +79,16 @@ pub fn follow(
     for f in followers {
         runs.push(Trainer::new(&f.spec, data)?);
     }
+    // Each bit-flipped twin's change of its flipped weight, from its own flip record.
+    let flip_sizes: Vec<f64> = followers
+        .iter()
+        .zip(&runs[1..])
+        .filter(|(f, _)| f.kind == TwinKind::BitFlip)
+        .filter_map(|(_, t)| t.bit_flip())
+        .map(|rec| {
+            (f32::from_bits(rec.new_bits) as f64 - f32::from_bits(rec.old_bits) as f64).abs()
+        })
+        .collect();
     let mut opts = runs
         .iter()
         .map(|t| t.optimizer())
@@ -194,6 +204,7 @@ pub fn follow(
         curves,
         steps_per_epoch,
         initial_norm,
+        flip_sizes,
         base_accuracy: 100.0 * acc,
     })
 }

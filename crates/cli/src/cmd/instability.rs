@@ -4,17 +4,17 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runvar_core::data;
 use runvar_core::instability::{
     build_report, curves_svg, followers, record_steps, render_instability_html,
     render_instability_markdown, render_instability_table, render_sweep_table, sweep_configs,
-    sweep_row, sweep_study, TwinKind,
+    sweep_row, sweep_study,
 };
 use runvar_core::store::report;
 use runvar_engine::lockstep;
 
 use crate::args::{InstabilityArgs, SweepArgs, SweepCommand};
+use crate::progress::LockstepProgress;
 use crate::Outcome;
 
 /// Make the folder `out` (if missing) and check that a file can be created in it, so that a
@@ -69,35 +69,16 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
     // Before training: an output folder that cannot be written fails now, not after it.
     check_writable(&out)?;
     let prepared = data::prepare(&base).context("loading the dataset")?;
-    // The flip sizes, from the twins' own bit-flip records.
-    let mut flip_sizes = Vec::new();
-    for f in followers.iter().filter(|f| f.kind == TwinKind::BitFlip) {
-        let t = runvar_engine::train::Trainer::new(&f.spec, &prepared)?;
-        let rec = t.bit_flip().expect("twins have a flip");
-        flip_sizes.push(
-            (f32::from_bits(rec.new_bits) as f64 - f32::from_bits(rec.old_bits) as f64).abs(),
-        );
-    }
     let spe =
         runvar_core::schedule::steps_per_epoch(prepared.dataset.train.len(), base.train.batch_size);
     let total = spe * base.train.epochs;
     let record = record_steps(spe, total);
-    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if a.output.silent() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "[{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} steps of {} runs in lockstep, eta {{eta}}",
-            followers.len() + 1
-        ))
-        .expect("valid template"),
-    );
+    let progress = LockstepProgress::new(a.output.silent(), total, followers.len() + 1);
     let followed = lockstep::follow(&base, &followers, &prepared, &record, |step, _| {
-        bar.set_position(step as u64)
+        progress.at(step)
     })?;
-    bar.finish_and_clear();
-    let r = build_report(&base, followed, flip_sizes);
+    progress.finish();
+    let r = build_report(&base, followed);
     write_all(&[
         (
             out.join("instability.json"),

@@ -22,11 +22,16 @@ fn last(v: &[f64]) -> f64 {
 /// The report of following the twins of `base`: the early growth rate of the twins' mean
 /// parameter distance ([`fit_growth`]), where it saturates ([`saturation_step`]), the levels
 /// twins and independent runs end at, the median over twins of the condition-number bound
-/// ([`condition_number_bound`]; `flip_sizes[k]` is twin k's absolute change of its flipped
-/// weight), and notes: whether the no-flip twin stayed at exactly 0, how close the twins came
+/// ([`condition_number_bound`], from each twin's flip size), and notes: whether the no-flip twin stayed at exactly 0, how close the twins came
 /// to independent runs, and the base run's accuracy.
-pub fn build_report(base: &RunSpec, followed: Followed, flip_sizes: Vec<f64>) -> InstabilityReport {
-    let curves = followed.curves;
+pub fn build_report(base: &RunSpec, followed: Followed) -> InstabilityReport {
+    let Followed {
+        curves,
+        steps_per_epoch,
+        initial_norm,
+        flip_sizes,
+        base_accuracy,
+    } = followed;
     let twins: Vec<&Curve> = curves
         .iter()
         .filter(|c| c.kind == TwinKind::BitFlip)
@@ -46,7 +51,7 @@ pub fn build_report(base: &RunSpec, followed: Followed, flip_sizes: Vec<f64>) ->
         .iter()
         .zip(&flip_sizes)
         .filter_map(|(c, size)| {
-            condition_number_bound(size / followed.initial_norm, last(&c.param_distance_rel))
+            condition_number_bound(size / initial_norm, last(&c.param_distance_rel))
         })
         .collect();
     bounds.sort_by(f64::total_cmp);
@@ -82,10 +87,7 @@ pub fn build_report(base: &RunSpec, followed: Followed, flip_sizes: Vec<f64>) ->
             100.0 * twin_level / ind
         ));
     }
-    notes.push(format!(
-        "base run: {:.2}% test accuracy",
-        followed.base_accuracy
-    ));
+    notes.push(format!("base run: {:.2}% test accuracy", base_accuracy));
     InstabilityReport {
         title: format!(
             "runvar instability: {}",
@@ -97,14 +99,14 @@ pub fn build_report(base: &RunSpec, followed: Followed, flip_sizes: Vec<f64>) ->
             "{}, {} epochs of {} steps, lr {}, batch {}; {} bit-flipped twins, {} independent runs",
             base.data.dataset.name(),
             base.train.epochs,
-            followed.steps_per_epoch,
+            steps_per_epoch,
             base.train.lr,
             base.train.batch_size,
             twins.len(),
             independent.len()
         ),
-        steps_per_epoch: followed.steps_per_epoch,
-        initial_norm: followed.initial_norm,
+        steps_per_epoch,
+        initial_norm,
         flip_sizes,
         growth,
         saturation_step: saturation,

@@ -30,6 +30,8 @@ pub struct Followed {
     pub steps_per_epoch: usize,
     /// L2 norm of the base run's initial trainable parameters.
     pub initial_norm: f64,
+    /// Each bit-flipped twin's absolute change of its flipped weight, in follower order.
+    pub flip_sizes: Vec<f64>,
     /// Base run's final test accuracy, percent.
     pub base_accuracy: f64,
 }
