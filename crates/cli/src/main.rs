@@ -1,6 +1,9 @@
 //! `runvar`: measure, explain and reduce run-to-run variability in neural-network training.
 //!
-//! Parse, dispatch, map errors to exit codes; nothing else.
+//! Parse, dispatch, map errors to exit codes; nothing else. `args/` defines every flag once
+//! (the shared groups and the one function that applies them to a run spec are in
+//! `args/run.rs`); `cmd/` has one file per subcommand that calls the core and the engine and
+//! prints; `progress.rs` draws the bars, `output.rs` the results, `fetch/` downloads datasets.
 
 mod args;
 mod cmd;
