@@ -6,15 +6,17 @@
 //! libtorch's intra-op thread count is per OS thread (OpenMP), so each worker sets its own,
 //! and a run's bits do not depend on which worker trains it.
 //!
-//! With packs of K, consecutive runs of one condition are trained together as one stacked
-//! model. A run's bits depend on its pack's size, so a pack with fewer than K runs left is
-//! filled up with throw-away copies of its first run: every run is trained in a pack of
-//! exactly K, however the runs were grouped or resumed.
+//! With packs of K, the runs of one condition are trained K at a time as one stacked model:
+//! replicas `0..K`, `K..2K`, ... of a condition form its units, the same in every process, so a
+//! unit can be claimed by name ([`runvar_core::store::claim`]). A run's bits depend on its
+//! pack's size, so a pack with fewer than K runs left is filled up with throw-away copies of
+//! its first run: every run is trained in a pack of exactly K, however the runs were grouped or
+//! resumed.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use runvar_core::store::RunRecord;
+use runvar_core::store::{RunRecord, StoreError};
 use runvar_core::study::PlannedRun;
 
 use crate::train::Trainer;
@@ -30,6 +32,12 @@ pub enum PoolEvent {
         /// Its record.
         record: Box<RunRecord>,
     },
+    /// Run `index` was finished by another process (it held the unit's claim, or its copy
+    /// was renamed into place first); this process's copy, if any, was discarded.
+    Elsewhere {
+        /// Index of the run.
+        index: usize,
+    },
     /// Run `index` failed; nothing was written for it.
     Failed {
         /// Index of the run.
@@ -39,14 +47,15 @@ pub enum PoolEvent {
     },
 }
 
-/// Consecutive runs of one condition, at most `pack` at a time: indices into `runs`.
+/// The runs of `runs` grouped by unit: consecutive runs of one condition whose replicas fall
+/// in one block `[k * pack, (k + 1) * pack)`. Indices into `runs`.
 pub fn packs(runs: &[&PlannedRun], pack: usize) -> Vec<Vec<usize>> {
+    let pack = pack.max(1);
+    let unit = |r: &PlannedRun| (r.condition, r.replica / pack);
     let mut out: Vec<Vec<usize>> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         match out.last_mut() {
-            Some(last) if last.len() < pack && runs[last[0]].condition == run.condition => {
-                last.push(i)
-            }
+            Some(last) if unit(runs[last[0]]) == unit(run) => last.push(i),
             _ => out.push(vec![i]),
         }
     }
@@ -82,17 +91,26 @@ fn train_pack(
         .iter()
         .zip(outcomes)
         .map(|(&index, outcome)| {
-            let saved = outcome.map_err(|e| e.to_string()).and_then(|o| {
-                o.save(&runs[index].dir)
-                    .map(|_| o.record)
-                    .map_err(|e| e.to_string())
-            });
-            match saved {
-                Ok(record) => PoolEvent::Finished {
+            let o = match outcome {
+                Ok(o) => o,
+                Err(e) => {
+                    let error = e.to_string();
+                    return PoolEvent::Failed { index, error };
+                }
+            };
+            match o.save(&runs[index].dir) {
+                Ok(_) => PoolEvent::Finished {
                     index,
-                    record: Box::new(record),
+                    record: Box::new(o.record),
                 },
-                Err(error) => PoolEvent::Failed { index, error },
+                // Another process renamed its copy into place first: the rename decided.
+                Err(StoreError::Exists { .. }) if runs[index].is_done() => {
+                    PoolEvent::Elsewhere { index }
+                }
+                Err(e) => PoolEvent::Failed {
+                    index,
+                    error: e.to_string(),
+                },
             }
         })
         .collect()
@@ -101,11 +119,16 @@ fn train_pack(
 /// Train and save every run of `runs` on `workers` threads, in packs of `pack` replicas (1:
 /// each run alone), reporting each run as it ends. Runs are taken in order; a failed run does
 /// not stop the others.
-pub fn run_all(
+///
+/// Before a unit is trained, `claim` is asked for it (its runs): `None` means another process
+/// has it, and its runs are reported [`PoolEvent::Elsewhere`]; `Some(guard)` is held while the
+/// unit trains and dropped after. Runs finished by another process by then are not trained.
+pub fn run_all<G>(
     runs: &[&PlannedRun],
     data: &Prepared,
     workers: usize,
     pack: usize,
+    claim: &(dyn Fn(&[&PlannedRun]) -> Option<G> + Sync),
     mut on_event: impl FnMut(PoolEvent),
 ) {
     let pack = pack.max(1);
@@ -118,7 +141,20 @@ pub fn run_all(
             let (next, jobs) = (&next, &jobs);
             scope.spawn(move || {
                 while let Some(members) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    for event in train_pack(runs, members, pack, data) {
+                    let unit: Vec<&PlannedRun> = members.iter().map(|&i| runs[i]).collect();
+                    let guard = claim(&unit);
+                    let (todo, done): (Vec<usize>, Vec<usize>) = members
+                        .iter()
+                        .partition(|&&i| guard.is_some() && !runs[i].is_done());
+                    let mut events: Vec<PoolEvent> = done
+                        .into_iter()
+                        .map(|index| PoolEvent::Elsewhere { index })
+                        .collect();
+                    if !todo.is_empty() {
+                        events.extend(train_pack(runs, &todo, pack, data));
+                    }
+                    drop(guard);
+                    for event in events {
                         if tx.send(event).is_err() {
                             return;
                         }
@@ -139,18 +175,31 @@ mod tests {
     use runvar_core::runspec::RunSpec;
 
     #[test]
-    fn packs_group_consecutive_runs_of_one_condition() {
+    fn packs_are_the_units_of_the_plan() {
         let spec = RunSpec::from_preset("digits-mlp").unwrap();
-        let runs: Vec<PlannedRun> = [0, 0, 0, 1, 1, 2, 2, 2, 2, 2]
-            .iter()
-            .enumerate()
-            .map(|(i, &condition)| PlannedRun {
-                condition,
-                replica: i,
-                spec: spec.clone(),
-                dir: format!("r{i}").into(),
-            })
-            .collect();
+        let plan = |units: &[(usize, usize)]| -> Vec<PlannedRun> {
+            units
+                .iter()
+                .map(|&(condition, replica)| PlannedRun {
+                    condition,
+                    replica,
+                    spec: spec.clone(),
+                    dir: format!("r{condition}-{replica}").into(),
+                })
+                .collect()
+        };
+        let runs = plan(&[
+            (0, 0),
+            (0, 1),
+            (0, 2),
+            (1, 0),
+            (1, 1),
+            (2, 0),
+            (2, 1),
+            (2, 2),
+            (2, 3),
+            (2, 4),
+        ]);
         let refs: Vec<&PlannedRun> = runs.iter().collect();
         assert_eq!(
             packs(&refs, 2),
@@ -168,5 +217,9 @@ mod tests {
             packs(&refs, 8),
             vec![vec![0, 1, 2], vec![3, 4], vec![5, 6, 7, 8, 9]]
         );
+        // Resumed with replica 0 done: the units stay those of the plan.
+        let rest = plan(&[(0, 1), (0, 2), (0, 3)]);
+        let refs: Vec<&PlannedRun> = rest.iter().collect();
+        assert_eq!(packs(&refs, 2), vec![vec![0], vec![1, 2]]);
     }
 }

@@ -1,5 +1,6 @@
 //! `runvar study`: plan, train what is missing on a worker pool, analyse, report.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -178,19 +179,94 @@ pub fn execute(
         );
     }
     let mut progress = StudyProgress::new(quiet, &names, &done, study.replicas, todo.len());
-    pool::run_all(&todo, &prepared, workers, study.pack, |event| match event {
-        pool::PoolEvent::Finished { index, .. } => progress.finished(todo[index].condition),
-        pool::PoolEvent::Failed { index, error } => {
-            progress.failed();
-            failures.push(format!(
-                "run failed: {}: {error}",
-                todo[index].dir.display()
-            ));
-        }
-    });
+    let todo: Vec<study::PlannedRun> = todo.into_iter().cloned().collect();
+    let (here, elsewhere) = train_missing(
+        study,
+        dir,
+        todo,
+        &mut survey,
+        (&prepared, workers),
+        &mut progress,
+        &mut failures,
+    );
     progress.finish();
-    survey.refresh(study.pack);
+    if !quiet && elsewhere > 0 {
+        eprintln!(
+            "runvar: {here} runs trained here, {elsewhere} by other processes on {}",
+            dir.display()
+        );
+    }
     Ok((failures, survey))
+}
+
+/// Train `todo` on the pool, each unit claimed first so that other processes on `dir` (another
+/// `runvar study`, workers on other hosts) share the work; then wait for the units other
+/// processes hold, and train any whose claim went stale. Returns the runs trained here and
+/// those finished elsewhere; failures are appended to `failures` and not retried.
+fn train_missing(
+    study: &StudySpec,
+    dir: &Path,
+    mut todo: Vec<study::PlannedRun>,
+    survey: &mut study::Survey,
+    (prepared, workers): (&data::Prepared, usize),
+    progress: &mut StudyProgress,
+    failures: &mut Vec<String>,
+) -> (usize, usize) {
+    let claim = |unit: &[&study::PlannedRun]| match study::claim_unit(study, dir, unit) {
+        Ok(Some(c)) => Some(Some(c)),
+        Ok(None) => None,
+        Err(e) => {
+            // Trained unclaimed: the rename still keeps one copy of each run.
+            eprintln!("runvar: cannot claim {}: {e}", unit[0].dir.display());
+            Some(None)
+        }
+    };
+    let mut failed: HashSet<PathBuf> = HashSet::new();
+    let (mut counted, mut here): (HashSet<PathBuf>, HashSet<PathBuf>) = Default::default();
+    let lease = runvar_core::store::claim::lease();
+    while !todo.is_empty() {
+        let runs: Vec<&study::PlannedRun> = todo.iter().collect();
+        pool::run_all(&runs, prepared, workers, study.pack, &claim, |event| {
+            let index = match event {
+                pool::PoolEvent::Finished { index, .. } => {
+                    here.insert(runs[index].dir.clone());
+                    index
+                }
+                pool::PoolEvent::Elsewhere { index } => index,
+                pool::PoolEvent::Failed { index, error } => {
+                    progress.failed();
+                    failed.insert(runs[index].dir.clone());
+                    failures.push(format!(
+                        "run failed: {}: {error}",
+                        runs[index].dir.display()
+                    ));
+                    return;
+                }
+            };
+            if counted.insert(runs[index].dir.clone()) {
+                progress.finished(runs[index].condition);
+            }
+        });
+        survey.refresh(study.pack);
+        // Left: runs another process is still training (wait for them), or whose claim
+        // went stale meanwhile (train them in the next round).
+        todo = survey
+            .to_train()
+            .into_iter()
+            .filter(|r| !failed.contains(&r.dir))
+            .cloned()
+            .collect();
+        let held = |r: &study::PlannedRun| {
+            runvar_core::store::claim::inspect(&study::claim_path(study, dir, r), lease)
+                .is_some_and(|c| !c.stale)
+        };
+        while !todo.is_empty() && todo.iter().all(held) {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            survey.refresh(study.pack);
+            todo.retain(|r| !r.is_done());
+        }
+    }
+    (here.len(), counted.difference(&here).count())
 }
 
 /// Run `runvar study`.

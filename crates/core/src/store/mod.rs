@@ -10,6 +10,7 @@
 //! `schema_version` ([`json`]). Other files are replaced whole through [`write_all_atomic`].
 
 pub mod checksum;
+pub mod claim;
 pub mod json;
 pub mod npy;
 pub mod npz;

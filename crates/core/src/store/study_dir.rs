@@ -6,6 +6,7 @@
 //! <study>/runs/<condition>/.NNNN.tmp-* runs being written (RunDirWriter), or abandoned
 //! <study>/report.{json,md,html}        the report, rebuilt from the runs
 //! <study>/runs.csv, pairwise/          per-run values and per-pair matrices
+//! <study>/claims/<condition>.<NNNN>.json  units being trained, one claim each (claim.rs)
 //! ```
 //!
 //! `study.json` is the directory's identity: a directory without it is not a study, and a
@@ -21,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::json::{differences, from_versioned_json, to_versioned_json};
-use super::run_dir::is_temporary;
+use super::run_dir::{is_temporary, TempOwner};
 use super::run_files::RunFiles;
 
 /// Why a study directory cannot be opened or read; each names the directory or file.
@@ -87,6 +88,8 @@ impl StudyDir {
     pub const RUNS_CSV: &'static str = "runs.csv";
     /// Per-condition pairwise matrices.
     pub const PAIRWISE: &'static str = "pairwise";
+    /// Claims of units being trained ([`super::claim`]).
+    pub const CLAIMS: &'static str = "claims";
 
     /// The study directory at `root` (which need not exist).
     pub fn at(root: impl Into<PathBuf>) -> StudyDir {
@@ -156,15 +159,18 @@ impl StudyDir {
         T: Serialize + DeserializeOwned + PartialEq,
     {
         let dir = &self.root;
-        if let Some(existing) = self.load::<T>()? {
-            if existing != *spec {
-                let value = |s: &T| serde_json::to_value(s).unwrap_or_default();
-                return Err(StudyDirError::Differs {
-                    dir: dir.clone(),
-                    changes: differences(&value(&existing), &value(spec)).join("; "),
-                });
+        let same = |existing: T| {
+            if existing == *spec {
+                return Ok(());
             }
-            return Ok(());
+            let value = |s: &T| serde_json::to_value(s).unwrap_or_default();
+            Err(StudyDirError::Differs {
+                dir: dir.clone(),
+                changes: differences(&value(&existing), &value(spec)).join("; "),
+            })
+        };
+        if let Some(existing) = self.load::<T>()? {
+            return same(existing);
         }
         if dir.exists() && !dir.is_dir() {
             return Err(StudyDirError::IsAFile { dir: dir.clone() });
@@ -176,24 +182,55 @@ impl StudyDir {
                 source,
             }
         };
+        // Another process may be making the same study right now: its `study.json` being
+        // written is not "something else".
+        let foreign =
+            |e: &fs::DirEntry| !e.file_name().to_string_lossy().starts_with(".study.json.");
         if dir.exists()
             && fs::read_dir(dir)
                 .map_err(io("cannot read"))?
-                .next()
-                .is_some()
+                .flatten()
+                .any(|e| foreign(&e))
         {
-            return Err(StudyDirError::NotAStudy { dir: dir.clone() });
+            return match self.load::<T>()? {
+                Some(existing) => same(existing),
+                None => Err(StudyDirError::NotAStudy { dir: dir.clone() }),
+            };
         }
         let made = !dir.exists();
         fs::create_dir_all(dir).map_err(io("cannot create"))?;
+        // Published with an exclusive link, not a rename: of two processes making the
+        // directory at once, one writes `study.json` and the other compares against it.
+        let tmp = dir.join(format!(
+            ".study.json.{}",
+            TempOwner::this_process().temporary_name("study", 0)
+        ));
         let json = to_versioned_json(spec);
-        if let Err(e) = super::write_atomic(&self.spec_path(), json.as_bytes()) {
-            if made {
-                let _ = fs::remove_dir(dir);
+        let published = fs::write(&tmp, json.as_bytes())
+            .and_then(|_| fs::File::open(&tmp)?.sync_all())
+            .and_then(|_| fs::hard_link(&tmp, self.spec_path()));
+        let _ = fs::remove_file(&tmp);
+        match published {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match self.load::<T>()? {
+                Some(existing) => same(existing),
+                None => Err(io("cannot write study.json")(e)),
+            },
+            Err(e) => {
+                if made {
+                    let _ = fs::remove_dir(dir);
+                }
+                Err(io("cannot write study.json")(e))
             }
-            return Err(io("cannot write study.json")(e));
         }
-        Ok(())
+    }
+
+    /// The claim file of the unit of condition `condition` that starts at replica
+    /// `first_replica`: `claims/<condition>.<NNNN>.json` ([`super::claim`]).
+    pub fn claim_path(&self, condition: &str, first_replica: usize) -> PathBuf {
+        self.root
+            .join(Self::CLAIMS)
+            .join(format!("{condition}.{first_replica:04}.json"))
     }
 
     /// Temporary run directories under `runs/<condition>/` (runs being written, or left by an

@@ -15,6 +15,7 @@ mod notes;
 mod plan;
 mod resume;
 mod survey;
+mod units;
 
 use std::path::Path;
 
@@ -28,6 +29,7 @@ pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, PlannedRun};
 pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
 pub use survey::{RunState, Survey};
+pub use units::{claim_path, claim_unit};
 
 use crate::runspec::{RunSpec, SpecError};
 use crate::store::{StudyDir, StudyDirError};

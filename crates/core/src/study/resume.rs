@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{StudySpec, Survey};
-use crate::store::{StudyDir, StudyDirError};
+use crate::store::{StudyDir, StudyDirError, TempOwner};
 
 /// A file or folder `prepare` could not remove.
 #[derive(Debug, thiserror::Error)]
@@ -36,9 +36,12 @@ pub enum PrepareError {
 }
 
 /// Open (or create) the study directory `dir` for `study`, then remove what interrupted runs
-/// left: every temporary run directory ([`StudyDir::temporaries`]), and the unfinished
-/// directory of every run `survey` found still to train (runvar's writer only ever renames
-/// finished directories into place, so such a directory is not a run of ours to keep).
+/// left: the temporary run directories of processes of this host that have ended
+/// ([`TempOwner::is_gone`]; another process's temporaries, on this host or another sharing the
+/// directory, are its own, and a stale claim's are removed by whoever takes the claim over,
+/// see [`crate::store::claim`]), and the unfinished directory of every run `survey` found still
+/// to train (runvar's writer only ever renames finished directories into place, so such a
+/// directory is not a run of ours to keep).
 ///
 /// # Errors
 /// [`PrepareError`] naming the directory or what could not be removed.
@@ -52,10 +55,17 @@ pub fn prepare(study: &StudySpec, dir: &Path, survey: &Survey) -> Result<(), Pre
         })
     };
     for stale in layout.temporaries() {
-        remove(&stale)?;
+        let name = stale.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name
+            .and_then(|n| TempOwner::of(&n))
+            .is_some_and(|o| o.is_gone())
+        {
+            remove(&stale)?;
+        }
     }
     for r in survey.to_train() {
-        if r.dir.exists() {
+        // Finished meanwhile by another process: its rename put a complete run in place.
+        if r.dir.exists() && !r.files().is_complete() {
             remove(&r.dir)?;
         }
     }
@@ -105,14 +115,23 @@ mod tests {
         layout.open(&study).unwrap();
         let unfinished = layout.run("control", 0);
         let finished = layout.run("control", 1);
-        let temporary = dir.join("runs/control/.0000.tmp-host-1-2");
-        for d in [unfinished.dir(), finished.dir(), &temporary] {
+        let me = TempOwner::this_process();
+        let dead = TempOwner {
+            pid: u32::MAX,
+            ..me.clone()
+        };
+        let temporary = dir
+            .join("runs/control")
+            .join(dead.temporary_name("0000", 2));
+        let elsewhere = dir.join("runs/control/.0000.tmp-another-host-1-2");
+        for d in [unfinished.dir(), finished.dir(), &temporary, &elsewhere] {
             std::fs::create_dir_all(d).unwrap();
         }
         std::fs::write(finished.dir().join("DONE"), "").unwrap();
         let survey = Survey::of(&study, &dir);
         prepare(&study, &dir, &survey).unwrap();
         assert!(!unfinished.dir().exists() && !temporary.exists());
+        assert!(elsewhere.exists(), "another host's temporary is its own");
         assert!(finished.is_complete());
         // Another study's directory is refused before anything is removed.
         let other = StudySpec::new(RunSpec::from_preset("digits-mlp").unwrap(), 3);

@@ -1,0 +1,128 @@
+//! Many processes on one study directory: they share the work through claims, every run is
+//! trained once, and the report is the one a single process makes.
+
+mod util;
+
+use std::path::Path;
+use std::thread;
+
+use util::{ok, runvar};
+
+/// A digits-mlp study of 2 conditions x 6 replicas, 2 epochs, into `out`.
+const STUDY: [&str; 10] = [
+    "study",
+    "--preset",
+    "digits-mlp",
+    "--conditions",
+    "control,init",
+    "--replicas",
+    "6",
+    "--epochs",
+    "2",
+    "--workers",
+];
+
+fn study(dir: &Path, out: &str) -> util::Output {
+    let mut args: Vec<&str> = STUDY.to_vec();
+    args.extend(["1", "--out", out]);
+    runvar(dir, &args)
+}
+
+/// Runs this process trained: `runvar: N runs trained here, M by other processes`, or, when no
+/// other process took any, every run it had to train (`runvar: N runs to train ...`).
+fn trained_here(stderr: &str) -> usize {
+    let number = |line: &str| {
+        line["runvar: ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<usize>()
+    };
+    if let Some(line) = stderr.lines().find(|l| l.contains("runs trained here")) {
+        return number(line).unwrap();
+    }
+    stderr
+        .lines()
+        .find(|l| l.contains("runs to train"))
+        .map_or(0, |l| number(l).unwrap())
+}
+
+#[test]
+fn two_studies_on_one_directory_share_the_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (a, b) = thread::scope(|s| {
+        let a = s.spawn(|| study(dir, "shared"));
+        let b = s.spawn(|| study(dir, "shared"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let (ea, eb) = (a.stderr.clone(), b.stderr.clone());
+    ok(a);
+    ok(b);
+    // Every run trained exactly once between them.
+    assert_eq!(trained_here(&ea) + trained_here(&eb), 12, "{ea}\n{eb}");
+    // The same report as one process alone.
+    ok(study(dir, "alone"));
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    assert_eq!(read("shared/report.json"), read("alone/report.json"));
+    for c in ["control", "init"] {
+        for i in 0..6 {
+            let run = format!("runs/{c}/{i:04}/logits.npy");
+            assert_eq!(
+                read(&format!("shared/{run}")),
+                read(&format!("alone/{run}")),
+                "{run}"
+            );
+        }
+    }
+    // Nothing left behind: no claim, no temporary.
+    let leftovers: Vec<_> = walk(&dir.join("shared"))
+        .into_iter()
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.contains(".tmp-") || p.parent().unwrap().ends_with("claims")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        out.push(e.path());
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_claim_whose_heartbeat_stopped_is_taken_over_with_its_temporary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(study(dir, "s"));
+    // Another host was training control/0003 and went silent: its claim and its temporary
+    // are left. (Units are single runs here: --workers 1 on the CPU packs nothing.)
+    let run = dir.join("s/runs/control/0003");
+    std::fs::remove_dir_all(&run).unwrap();
+    let temporary = dir.join("s/runs/control/.0003.tmp-another-host-7-9");
+    std::fs::create_dir_all(&temporary).unwrap();
+    std::fs::create_dir_all(dir.join("s/claims")).unwrap();
+    std::fs::write(
+        dir.join("s/claims/control.0003.json"),
+        r#"{"owner":{"host":"another-host","pid":7,"started":0},"token":"t"}"#,
+    )
+    .unwrap();
+    // While its lease lasts the claim is respected; once it has run out, it is taken over.
+    let mut args: Vec<&str> = STUDY.to_vec();
+    args.extend(["1", "--out", "s"]);
+    let out = util::runvar_env(dir, &args, &[("RUNVAR_CLAIM_LEASE_SECS", "2")]);
+    ok(out);
+    assert!(run.join("DONE").is_file());
+    assert!(
+        !temporary.exists(),
+        "the stale owner's temporary is removed"
+    );
+    assert!(!dir.join("s/claims/control.0003.json").exists());
+}
