@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         args::Command::Study(a) => cmd::study::run(a),
         args::Command::Analyze(a) => cmd::analyze::run(a),
         args::Command::Report(a) => cmd::report::run(a),
+        args::Command::Worker(a) => cmd::worker::run(a),
         args::Command::Instability(a) => cmd::instability::run(a),
         args::Command::Speed(a) => cmd::speed::run(a),
         args::Command::Presets => cmd::presets::run(),

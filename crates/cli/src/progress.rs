@@ -1,7 +1,10 @@
 //! Progress on stderr: bars (hidden off a terminal and with --quiet or --json), and the plain
 //! lines of `runvar data fetch` when stderr is not a terminal.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runvar_engine::train::Event;
 
 /// The progress bar of one training run: steps done, the last epoch's test accuracy.
@@ -47,9 +50,12 @@ impl RunProgress {
     }
 }
 
-/// The progress bar of runs trained in lockstep (`runvar instability`): steps done.
+/// The progress bar of runs trained in lockstep (`runvar instability`): steps done; in a log,
+/// a plain line at most every 30 s.
 pub struct LockstepProgress {
     bar: ProgressBar,
+    lines: Option<std::cell::RefCell<Lines>>,
+    total: usize,
 }
 
 impl LockstepProgress {
@@ -66,12 +72,21 @@ impl LockstepProgress {
             ))
             .expect("valid template"),
         );
-        LockstepProgress { bar }
+        LockstepProgress {
+            bar,
+            lines: Lines::detect(hidden).map(std::cell::RefCell::new),
+            total,
+        }
     }
 
     /// `step` steps done.
     pub fn at(&self, step: usize) {
         self.bar.set_position(step as u64);
+        if let Some(lines) = &self.lines {
+            lines
+                .borrow_mut()
+                .report(step, self.total, "steps of the runs in lockstep");
+        }
     }
 
     /// Clear the bar.
@@ -80,13 +95,56 @@ impl LockstepProgress {
     }
 }
 
-/// The progress of a study: runs done out of all, time left, and per-condition counts.
+/// Plain progress lines for logs (stderr not a terminal): at most one per [`LOG_LINE_EVERY`],
+/// plus the last.
+struct Lines {
+    start: Instant,
+    last: Option<Instant>,
+}
+
+/// The shortest time between two progress lines of a study or lockstep run in a log.
+const LOG_LINE_EVERY: Duration = Duration::from_secs(30);
+
+impl Lines {
+    /// Lines when stderr is not a terminal and progress is not hidden.
+    fn detect(hidden: bool) -> Option<Lines> {
+        (!hidden && !std::io::stderr().is_terminal()).then(|| Lines {
+            start: Instant::now(),
+            last: None,
+        })
+    }
+
+    /// Print `runvar: <done>/<total> <what>, eta ...` if the last line is old enough (or
+    /// `done == total`).
+    fn report(&mut self, done: usize, total: usize, what: &str) {
+        let now = Instant::now();
+        if done < total && self.last.is_some_and(|t| now - t < LOG_LINE_EVERY) {
+            return;
+        }
+        self.last = Some(now);
+        let elapsed = now - self.start;
+        let eta = if done == 0 || done >= total {
+            String::new()
+        } else {
+            let left = elapsed.as_secs_f64() / done as f64 * (total - done) as f64;
+            format!(", eta {}", HumanDuration(Duration::from_secs_f64(left)))
+        };
+        eprintln!(
+            "runvar: {done}/{total} {what} ({} elapsed{eta})",
+            HumanDuration(elapsed)
+        );
+    }
+}
+
+/// The progress of a study: runs done out of all, time left, and per-condition counts. On a
+/// terminal a bar; in a log, a plain line as runs finish, at most every 30 s.
 pub struct StudyProgress {
     bar: ProgressBar,
     names: Vec<String>,
     done: Vec<usize>,
     replicas: usize,
     failed: usize,
+    lines: Option<Lines>,
 }
 
 impl StudyProgress {
@@ -108,18 +166,19 @@ impl StudyProgress {
             )
             .expect("valid template"),
         );
-        let p = StudyProgress {
+        let mut p = StudyProgress {
             bar,
             names: names.iter().map(|s| s.to_string()).collect(),
             done: done.to_vec(),
             replicas,
             failed: 0,
+            lines: Lines::detect(hidden),
         };
         p.redraw();
         p
     }
 
-    fn redraw(&self) {
+    fn redraw(&mut self) {
         let mut parts: Vec<String> = self
             .names
             .iter()
@@ -129,7 +188,13 @@ impl StudyProgress {
         if self.failed > 0 {
             parts.push(format!("{} FAILED", self.failed));
         }
-        self.bar.set_message(parts.join("  "));
+        let message = parts.join("  ");
+        if let Some(lines) = &mut self.lines {
+            let total = self.bar.length().unwrap_or(0) as usize;
+            let what = format!("runs: {message}");
+            lines.report(self.bar.position() as usize, total, &what);
+        }
+        self.bar.set_message(message);
     }
 
     /// A run of condition `c` finished.

@@ -126,3 +126,60 @@ fn a_claim_whose_heartbeat_stopped_is_taken_over_with_its_temporary() {
     );
     assert!(!dir.join("s/claims/control.0003.json").exists());
 }
+
+#[test]
+fn workers_train_their_shares_and_the_report_is_the_studys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(study(dir, "s"));
+    let report = std::fs::read(dir.join("s/report.json")).unwrap();
+    let logits =
+        |c: &str, i: usize| std::fs::read(dir.join(format!("s/runs/{c}/{i:04}/logits.npy")));
+    let kept = logits("init", 4).unwrap();
+    for (c, i) in [
+        ("control", 1),
+        ("control", 2),
+        ("init", 0),
+        ("init", 4),
+        ("init", 5),
+    ] {
+        std::fs::remove_dir_all(dir.join(format!("s/runs/{c}/{i:04}"))).unwrap();
+    }
+    // Two workers at once, each on half of the 12 units (one run each here).
+    let (a, b) = thread::scope(|s| {
+        let a = s.spawn(|| runvar(dir, &["worker", "s", "--shard", "0/2", "--workers", "1"]));
+        let b = s.spawn(|| runvar(dir, &["worker", "s", "--shard", "1/2", "--workers", "1"]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let (ea, eb) = (a.stderr.clone(), b.stderr.clone());
+    ok(a);
+    ok(b);
+    assert_eq!(trained_here(&ea) + trained_here(&eb), 5, "{ea}\n{eb}");
+    assert_eq!(logits("init", 4).unwrap(), kept);
+    // One unit alone: nothing left to do.
+    ok(runvar(dir, &["worker", "s", "--unit", "11"]));
+    ok(runvar(dir, &["report", "s", "--json"]));
+    assert_eq!(std::fs::read(dir.join("s/report.json")).unwrap(), report);
+}
+
+#[test]
+fn a_worker_refuses_what_it_cannot_train() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    util::fails(
+        runvar(dir, &["worker", "empty", "--unit", "0"]),
+        &["empty: no study.json", "made by runvar study"],
+    );
+    util::fails(
+        runvar(dir, &["worker", "empty", "--shard", "2/2"]),
+        &["I must be in 0..N"],
+    );
+    ok(study(dir, "s"));
+    util::fails(
+        runvar(dir, &["worker", "s", "--unit", "12"]),
+        &["--unit 12", "has 12 units (0..=11)"],
+    );
+    assert_eq!(std::fs::read_dir(dir.join("empty")).unwrap().count(), 0);
+    assert!(!dir.join("s/claims").read_dir().unwrap().any(|_| true));
+}

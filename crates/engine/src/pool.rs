@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use runvar_core::store::{RunRecord, StoreError};
-use runvar_core::study::PlannedRun;
+use runvar_core::study::{unit_key, PlannedRun};
 
 use crate::train::Trainer;
 use runvar_core::data::Prepared;
@@ -50,12 +50,10 @@ pub enum PoolEvent {
 /// The runs of `runs` grouped by unit: consecutive runs of one condition whose replicas fall
 /// in one block `[k * pack, (k + 1) * pack)`. Indices into `runs`.
 pub fn packs(runs: &[&PlannedRun], pack: usize) -> Vec<Vec<usize>> {
-    let pack = pack.max(1);
-    let unit = |r: &PlannedRun| (r.condition, r.replica / pack);
     let mut out: Vec<Vec<usize>> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         match out.last_mut() {
-            Some(last) if unit(runs[last[0]]) == unit(run) => last.push(i),
+            Some(last) if unit_key(runs[last[0]], pack) == unit_key(run, pack) => last.push(i),
             _ => out.push(vec![i]),
         }
     }

@@ -19,6 +19,7 @@ pub mod speed;
 pub mod study;
 pub mod train;
 pub mod values;
+pub mod worker;
 
 pub use analyze::AnalyzeArgs;
 pub use instability::{InstabilityArgs, SweepArgs, SweepCommand};
@@ -26,6 +27,7 @@ pub use report::ReportArgs;
 pub use speed::SpeedArgs;
 pub use study::StudyArgs;
 pub use train::TrainArgs;
+pub use worker::WorkerArgs;
 
 /// Measure, explain and reduce run-to-run variability in neural-network training.
 ///
@@ -90,6 +92,17 @@ pub enum Command {
     /// Each run counts only when its files match their SHA256SUMS and its spec is the one the
     /// study plans for it; others are named with the reason, left out, and the exit code is 1.
     Report(ReportArgs),
+    /// Train a share of an existing study directory's units, claiming each so that any number
+    /// of workers, on one host or many sharing the directory, train every run once.
+    ///
+    /// A unit is one pack of the study (replicas k*pack..(k+1)*pack of one condition; one run
+    /// with packs of 1), numbered in plan order. A unit another live worker holds is left to
+    /// it; one whose worker died is taken over. The report is not built: run `runvar report
+    /// STUDY_DIR` when the workers are done.
+    ///
+    /// Examples: runvar worker runs/study-mnist1d-mlp --shard 0/4;
+    /// runvar worker DIR --unit $SLURM_ARRAY_TASK_ID
+    Worker(WorkerArgs),
     /// Follow bit-flipped twins of a run through training and measure how fast they diverge.
     ///
     /// Trains a base run, K twins that differ only by a one-ULP flip of one initial weight, a

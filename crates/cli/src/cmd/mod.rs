@@ -9,3 +9,4 @@ pub mod report;
 pub mod speed;
 pub mod study;
 pub mod train;
+pub mod worker;

@@ -127,8 +127,23 @@ pub fn execute(
     workers: usize,
     quiet: bool,
 ) -> anyhow::Result<(Vec<String>, study::Survey)> {
+    execute_some(study, dir, workers, quiet, &|_| true)
+}
+
+/// [`execute`] for the runs `select` keeps only (a worker's share of the units).
+pub fn execute_some(
+    study: &StudySpec,
+    dir: &Path,
+    workers: usize,
+    quiet: bool,
+    select: &dyn Fn(&study::PlannedRun) -> bool,
+) -> anyhow::Result<(Vec<String>, study::Survey)> {
     let mut survey = study::Survey::of(study, dir);
-    let todo = survey.to_train();
+    let todo: Vec<&study::PlannedRun> = survey
+        .to_train()
+        .into_iter()
+        .filter(|r| select(r))
+        .collect();
     if !todo.is_empty() {
         // Before the directory is made: a study that cannot train leaves nothing behind.
         let device = device::tch_device(study.run.device)?;
@@ -173,16 +188,16 @@ pub fn execute(
         eprintln!(
             "runvar: {} runs to train ({} finished already) in {}, {} at a time{packs}",
             todo.len(),
-            survey.runs.len() - todo.len(),
+            survey.runs.iter().filter(|r| select(r)).count() - todo.len(),
             dir.display(),
             workers
         );
     }
     let mut progress = StudyProgress::new(quiet, &names, &done, study.replicas, todo.len());
     let todo: Vec<study::PlannedRun> = todo.into_iter().cloned().collect();
+    let share = Share { study, dir, select };
     let (here, elsewhere) = train_missing(
-        study,
-        dir,
+        share,
         todo,
         &mut survey,
         (&prepared, workers),
@@ -199,13 +214,19 @@ pub fn execute(
     Ok((failures, survey))
 }
 
+/// The runs of one study directory a process trains: those `select` keeps.
+struct Share<'a> {
+    study: &'a StudySpec,
+    dir: &'a Path,
+    select: &'a dyn Fn(&study::PlannedRun) -> bool,
+}
+
 /// Train `todo` on the pool, each unit claimed first so that other processes on `dir` (another
 /// `runvar study`, workers on other hosts) share the work; then wait for the units other
 /// processes hold, and train any whose claim went stale. Returns the runs trained here and
 /// those finished elsewhere; failures are appended to `failures` and not retried.
 fn train_missing(
-    study: &StudySpec,
-    dir: &Path,
+    Share { study, dir, select }: Share<'_>,
     mut todo: Vec<study::PlannedRun>,
     survey: &mut study::Survey,
     (prepared, workers): (&data::Prepared, usize),
@@ -253,7 +274,7 @@ fn train_missing(
         todo = survey
             .to_train()
             .into_iter()
-            .filter(|r| !failed.contains(&r.dir))
+            .filter(|r| select(r) && !failed.contains(&r.dir))
             .cloned()
             .collect();
         let held = |r: &study::PlannedRun| {

@@ -29,7 +29,7 @@ pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, PlannedRun};
 pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
 pub use survey::{RunState, Survey};
-pub use units::{claim_path, claim_unit};
+pub use units::{claim_path, claim_unit, unit_key, units};
 
 use crate::runspec::{RunSpec, SpecError};
 use crate::store::{StudyDir, StudyDirError};

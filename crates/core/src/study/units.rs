@@ -12,6 +12,23 @@ use super::{PlannedRun, StudySpec};
 use crate::store::claim::{self, Acquired, Claim};
 use crate::store::{is_temporary, StudyDir, TempOwner};
 
+/// The unit of `run` with packs of `pack`: its condition and replica block.
+pub fn unit_key(run: &PlannedRun, pack: usize) -> (usize, usize) {
+    (run.condition, run.replica / pack.max(1))
+}
+
+/// The units of `runs` (a study's plan, in order): indices into `runs`, unit by unit.
+pub fn units(runs: &[PlannedRun], pack: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        match out.last_mut() {
+            Some(last) if unit_key(&runs[last[0]], pack) == unit_key(run, pack) => last.push(i),
+            _ => out.push(vec![i]),
+        }
+    }
+    out
+}
+
 /// The claim file of the unit holding `run`.
 pub fn claim_path(study: &StudySpec, dir: &Path, run: &PlannedRun) -> std::path::PathBuf {
     let pack = study.pack.max(1);
