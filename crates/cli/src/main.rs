@@ -23,6 +23,20 @@ pub enum Outcome {
     SomeFailed,
 }
 
+impl Outcome {
+    /// Name each failure on stderr (`runvar: ...`); [`Outcome::SomeFailed`] if there is any.
+    pub fn naming<T: std::fmt::Display>(failures: &[T]) -> Outcome {
+        for f in failures {
+            eprintln!("runvar: {f}");
+        }
+        if failures.is_empty() {
+            Outcome::Done
+        } else {
+            Outcome::SomeFailed
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {

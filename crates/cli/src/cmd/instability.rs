@@ -159,12 +159,5 @@ fn sweep(a: SweepArgs) -> anyhow::Result<Outcome> {
     } else {
         write!(stdout, "{table}")?;
     }
-    for f in &failures {
-        eprintln!("runvar: {f}");
-    }
-    Ok(if failures.is_empty() {
-        Outcome::Done
-    } else {
-        Outcome::SomeFailed
-    })
+    Ok(Outcome::naming(&failures))
 }

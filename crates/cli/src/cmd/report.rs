@@ -22,12 +22,5 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Outcome> {
     study::write_report(&a.dir, &report)?;
     crate::output::print_report(&report, &a.dir, a.json)?;
     let rejected = study::not_counted(&survey);
-    for r in &rejected {
-        eprintln!("runvar: {r}");
-    }
-    Ok(if rejected.is_empty() {
-        Outcome::Done
-    } else {
-        Outcome::SomeFailed
-    })
+    Ok(Outcome::naming(&rejected))
 }

@@ -306,13 +306,7 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
         crate::output::print_report(&report, &dir, a.output.json)
     })();
     // Named even when the report cannot be written (a full disk fails both).
-    for f in &failures {
-        eprintln!("runvar: {f}");
-    }
+    let outcome = Outcome::naming(&failures);
     reported?;
-    Ok(if failures.is_empty() {
-        Outcome::Done
-    } else {
-        Outcome::SomeFailed
-    })
+    Ok(outcome)
 }

@@ -58,12 +58,5 @@ pub fn run(a: WorkerArgs) -> anyhow::Result<Outcome> {
             dir.display()
         );
     }
-    for f in &failures {
-        eprintln!("runvar: {f}");
-    }
-    Ok(if failures.is_empty() {
-        Outcome::Done
-    } else {
-        Outcome::SomeFailed
-    })
+    Ok(Outcome::naming(&failures))
 }
