@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         args::Command::Analyze(a) => cmd::analyze::run(a),
         args::Command::Report(a) => cmd::report::run(a),
         args::Command::Worker(a) => cmd::worker::run(a),
+        args::Command::Status(a) => cmd::status::run(a),
         args::Command::Instability(a) => cmd::instability::run(a),
         args::Command::Speed(a) => cmd::speed::run(a),
         args::Command::Presets => cmd::presets::run(),

@@ -183,3 +183,44 @@ fn a_worker_refuses_what_it_cannot_train() {
     assert_eq!(std::fs::read_dir(dir.join("empty")).unwrap().count(), 0);
     assert!(!dir.join("s/claims").read_dir().unwrap().any(|_| true));
 }
+
+#[test]
+fn status_reads_done_claimed_and_missing_runs_from_the_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(study(dir, "s"));
+    for i in [1, 2, 3] {
+        std::fs::remove_dir_all(dir.join(format!("s/runs/init/{i:04}"))).unwrap();
+    }
+    // init/0002 is being trained on another host (Slurm task 42_7); init/0003's owner is gone.
+    let owner = |host: &str, pid: u32| {
+        format!(
+            r#"{{"owner":{{"host":"{host}","pid":{pid},"slurm_array_job_id":"42","slurm_array_task_id":"7","started":0}},"token":"t"}}"#
+        )
+    };
+    std::fs::write(dir.join("s/claims/init.0002.json"), owner("node-a", 11)).unwrap();
+    let me = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let me: String = me
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    std::fs::write(dir.join("s/claims/init.0003.json"), owner(&me, u32::MAX)).unwrap();
+    let table = ok(runvar(dir, &["status", "s"]));
+    for needle in [
+        "control          6/6        0        0         0",
+        "init             3/6        1        2         0",
+        "claim init.0002: node-a pid 11, Slurm job 42_7",
+        "(live)",
+        "claim init.0003:",
+        "(stale: will be taken over)",
+        "3 units left",
+    ] {
+        assert!(table.contains(needle), "{needle:?} not in\n{table}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(runvar(dir, &["status", "s", "--json"]))).unwrap();
+    assert_eq!(json["units_left"], 3);
+    assert!(json["eta_seconds"].as_f64().unwrap() > 0.0);
+    util::fails(runvar(dir, &["status", "nothing-here"]), &["no study.json"]);
+}

@@ -16,6 +16,7 @@ pub mod instability;
 pub mod report;
 pub mod run;
 pub mod speed;
+pub mod status;
 pub mod study;
 pub mod train;
 pub mod values;
@@ -25,6 +26,7 @@ pub use analyze::AnalyzeArgs;
 pub use instability::{InstabilityArgs, SweepArgs, SweepCommand};
 pub use report::ReportArgs;
 pub use speed::SpeedArgs;
+pub use status::StatusArgs;
 pub use study::StudyArgs;
 pub use train::TrainArgs;
 pub use worker::WorkerArgs;
@@ -103,6 +105,14 @@ pub enum Command {
     /// Examples: runvar worker runs/study-mnist1d-mlp --shard 0/4;
     /// runvar worker DIR --unit $SLURM_ARRAY_TASK_ID
     Worker(WorkerArgs),
+    /// Where a study directory stands: per condition, runs done, claimed by a live process,
+    /// missing or rejected; every claim with its host, pid and Slurm job; the time left.
+    ///
+    /// Read from the directory alone, never from a scheduler, so it works the same for
+    /// `runvar study`, workers started by hand, and Slurm job arrays.
+    ///
+    /// Example: runvar status runs/study-mnist1d-mlp
+    Status(StatusArgs),
     /// Follow bit-flipped twins of a run through training and measure how fast they diverge.
     ///
     /// Trains a base run, K twins that differ only by a one-ULP flip of one initial weight, a

@@ -7,6 +7,7 @@ pub mod presets;
 pub mod protocol;
 pub mod report;
 pub mod speed;
+pub mod status;
 pub mod study;
 pub mod train;
 pub mod worker;

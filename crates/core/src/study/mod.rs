@@ -14,6 +14,7 @@ mod mitigation;
 mod notes;
 mod plan;
 mod resume;
+mod status;
 mod survey;
 mod units;
 
@@ -28,6 +29,7 @@ pub use file::StudyFile;
 pub use mitigation::{Mitigation, DEFAULT_CYCLES, SNAPSHOT_CONDITION};
 pub use plan::{plan, PlannedRun};
 pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
+pub use status::{ClaimStatus, ConditionStatus, StudyStatus};
 pub use survey::{RunState, Survey};
 pub use units::{claim_path, claim_unit, unit_key, units};
 
