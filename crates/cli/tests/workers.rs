@@ -224,3 +224,39 @@ fn status_reads_done_claimed_and_missing_runs_from_the_directory() {
     assert!(json["eta_seconds"].as_f64().unwrap() > 0.0);
     util::fails(runvar(dir, &["status", "nothing-here"]), &["no study.json"]);
 }
+
+#[test]
+fn a_run_records_its_host_slurm_task_and_gpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = [
+        ("SLURM_JOB_ID", "101"),
+        ("SLURM_ARRAY_JOB_ID", "100"),
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("CUDA_VISIBLE_DEVICES", "1"),
+    ];
+    let args = [
+        "train",
+        "--preset",
+        "digits-mlp",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--out",
+        "r",
+    ];
+    ok(util::runvar_env(tmp.path(), &args, &env));
+    let text = std::fs::read_to_string(tmp.path().join("r/record.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let p = &record["placement"];
+    assert!(!p["host"].as_str().unwrap().is_empty(), "{text}");
+    assert_eq!(
+        (
+            &p["slurm_job_id"],
+            &p["slurm_array_job_id"],
+            &p["slurm_array_task_id"],
+            &p["cuda_visible_devices"]
+        ),
+        (&"101".into(), &"100".into(), &"1".into(), &"1".into()),
+        "{text}"
+    );
+}

@@ -48,6 +48,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::run_dir::TempOwner;
+use super::Placement;
 
 /// How long a claim stays live without a heartbeat, unless `RUNVAR_CLAIM_LEASE_SECS` says
 /// otherwise.
@@ -86,14 +87,13 @@ pub struct ClaimOwner {
 impl ClaimOwner {
     /// This process, now.
     pub fn this_process() -> ClaimOwner {
-        let me = TempOwner::this_process();
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let here = Placement::here();
         ClaimOwner {
-            host: me.host,
-            pid: me.pid,
-            slurm_job_id: env("SLURM_JOB_ID"),
-            slurm_array_job_id: env("SLURM_ARRAY_JOB_ID"),
-            slurm_array_task_id: env("SLURM_ARRAY_TASK_ID"),
+            host: here.host,
+            pid: std::process::id(),
+            slurm_job_id: here.slurm_job_id,
+            slurm_array_job_id: here.slurm_array_job_id,
+            slurm_array_task_id: here.slurm_array_task_id,
             started: unix_now(),
         }
     }

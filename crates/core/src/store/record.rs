@@ -106,6 +106,43 @@ pub struct RunRecord {
     /// The replica pack the run was trained in, if it was not trained alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pack: Option<PackRecord>,
+    /// Where it was trained: the host, and under Slurm the job, the array task and the GPUs
+    /// the task was given (absent in records written before runvar recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+}
+
+/// The host and scheduler slot a process runs in, from its environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    /// Host name.
+    pub host: String,
+    /// `SLURM_JOB_ID`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_job_id: Option<String>,
+    /// `SLURM_ARRAY_JOB_ID`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_array_job_id: Option<String>,
+    /// `SLURM_ARRAY_TASK_ID`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_array_task_id: Option<String>,
+    /// `CUDA_VISIBLE_DEVICES`, as Slurm (or the user) set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_visible_devices: Option<String>,
+}
+
+impl Placement {
+    /// This process's placement (empty environment variables count as unset).
+    pub fn here() -> Placement {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Placement {
+            host: super::TempOwner::this_process().host,
+            slurm_job_id: env("SLURM_JOB_ID"),
+            slurm_array_job_id: env("SLURM_ARRAY_JOB_ID"),
+            slurm_array_task_id: env("SLURM_ARRAY_TASK_ID"),
+            cuda_visible_devices: env("CUDA_VISIBLE_DEVICES"),
+        }
+    }
 }
 
 /// Where a run sat in a replica pack. Packs change the floating-point accumulation order, so a

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use runvar_core::metrics::accuracy_and_cross_entropy;
-use runvar_core::store::{EpochMetrics, PackRecord, RunRecord, SpecRecord};
+use runvar_core::store::{EpochMetrics, PackRecord, Placement, RunRecord, SpecRecord};
 
 use super::evaluator::Evaluated;
 use super::outcome::{EpochTrace, Outcome, Snapshot};
@@ -168,6 +168,7 @@ impl Trainer<'_> {
             feature_dim: self.net.feature_dim(),
             wall_seconds,
             pack: (k > 1).then_some(PackRecord { size: k, index: r }),
+            placement: Some(Placement::here()),
         };
         Ok(Outcome {
             spec_record: SpecRecord {
