@@ -53,16 +53,17 @@ pub fn run(a: StatusArgs) -> anyhow::Result<Outcome> {
             .owner
             .as_ref()
             .map_or("unreadable claim".to_string(), |o| {
+                let p = &o.placement;
                 let job = match (
-                    &o.slurm_array_job_id,
-                    &o.slurm_array_task_id,
-                    &o.slurm_job_id,
+                    &p.slurm_array_job_id,
+                    &p.slurm_array_task_id,
+                    &p.slurm_job_id,
                 ) {
                     (Some(j), Some(t), _) => format!(", Slurm job {j}_{t}"),
                     (_, _, Some(j)) => format!(", Slurm job {j}"),
                     _ => String::new(),
                 };
-                format!("{} pid {}{job}", o.host, o.pid)
+                format!("{} pid {}{job}", p.host, o.pid)
             });
         let state = if c.stale {
             "stale: will be taken over"

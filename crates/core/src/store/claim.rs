@@ -64,22 +64,14 @@ pub fn lease() -> Duration {
         .map_or(DEFAULT_LEASE, Duration::from_secs)
 }
 
-/// Who holds a claim.
+/// Who holds a claim: where it runs ([`Placement`]: host, Slurm ids) and its process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimOwner {
-    /// Host name.
-    pub host: String,
+    /// Host and Slurm slot (flattened: `host`, `slurm_job_id`, ... beside `pid`).
+    #[serde(flatten)]
+    pub placement: Placement,
     /// Process id on that host.
     pub pid: u32,
-    /// `SLURM_JOB_ID`, when the owner runs under Slurm.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slurm_job_id: Option<String>,
-    /// `SLURM_ARRAY_JOB_ID`, for an array task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slurm_array_job_id: Option<String>,
-    /// `SLURM_ARRAY_TASK_ID`, for an array task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slurm_array_task_id: Option<String>,
     /// When the claim was made, seconds since the Unix epoch.
     pub started: u64,
 }
@@ -87,13 +79,9 @@ pub struct ClaimOwner {
 impl ClaimOwner {
     /// This process, now.
     pub fn this_process() -> ClaimOwner {
-        let here = Placement::here();
         ClaimOwner {
-            host: here.host,
+            placement: Placement::here(),
             pid: std::process::id(),
-            slurm_job_id: here.slurm_job_id,
-            slurm_array_job_id: here.slurm_array_job_id,
-            slurm_array_task_id: here.slurm_array_task_id,
             started: unix_now(),
         }
     }
@@ -101,7 +89,7 @@ impl ClaimOwner {
     /// The owner as the temporaries it writes name it.
     pub fn temp_owner(&self) -> TempOwner {
         TempOwner {
-            host: self.host.clone(),
+            host: self.placement.host.clone(),
             pid: self.pid,
         }
     }
@@ -208,7 +196,7 @@ fn unique(owner: &ClaimOwner) -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    format!("{}-{}-{nanos}", owner.host, owner.pid)
+    format!("{}-{}-{nanos}", owner.placement.host, owner.pid)
 }
 
 /// Claim the unit whose claim file is `path`, taking over a stale claim (see the module
@@ -345,7 +333,10 @@ mod tests {
         // Another host's claim is live until its heartbeat is older than the lease.
         let other = ClaimRecord {
             owner: ClaimOwner {
-                host: "another-host".into(),
+                placement: Placement {
+                    host: "another-host".into(),
+                    ..Placement::here()
+                },
                 ..ClaimOwner::this_process()
             },
             token: "x".into(),

@@ -81,7 +81,7 @@ impl StudyStatus {
             if let Some(s) = state {
                 let owner = s.record.map(|r| r.owner);
                 if let (false, Some(o)) = (s.stale, &owner) {
-                    owners.insert((o.host.clone(), o.pid));
+                    owners.insert((o.placement.host.clone(), o.pid));
                 }
                 claims.push(ClaimStatus {
                     unit: path
