@@ -87,14 +87,80 @@ fn load_cuda_backend() -> Result<(), String> {
         .clone()
 }
 
-/// The tch device for `device`, loading the CUDA backend when CUDA is asked for.
+/// The GPU `--device cuda:N` chose, if any (see [`choose_gpu`]).
+static CHOSEN_GPU: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Train on GPU `ordinal` (`--device cuda:N`) rather than the first visible one. It takes
+/// effect at the first [`tch_device`] call for CUDA, before CUDA starts, by narrowing
+/// `CUDA_VISIBLE_DEVICES` to that GPU: to the `ordinal`-th entry of the list the process was
+/// given (as Slurm sets it for a task's `--gres gpu:K`), else to `ordinal` itself. The process
+/// then sees one GPU, `cuda:0` inside libtorch, and every memory query and record refers to it.
+/// The first choice of a process stands.
+pub fn choose_gpu(ordinal: usize) {
+    let _ = CHOSEN_GPU.set(ordinal);
+}
+
+/// The GPU chosen by [`choose_gpu`], as `cuda:N`; `None` when none was.
+pub fn chosen_gpu() -> Option<String> {
+    CHOSEN_GPU.get().map(|n| format!("cuda:{n}"))
+}
+
+/// The `CUDA_VISIBLE_DEVICES` value that makes GPU `ordinal` of `visible` (the variable's
+/// value, if set) the only one.
 ///
 /// # Errors
-/// [`EngineError::Device`] when CUDA is asked for and no CUDA device can be used.
+/// `visible` lists fewer than `ordinal + 1` GPUs.
+fn narrowed_visible(ordinal: usize, visible: Option<&str>) -> Result<String, String> {
+    let Some(list) = visible else {
+        return Ok(ordinal.to_string());
+    };
+    let entries: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    match entries.get(ordinal) {
+        Some(entry) => Ok((*entry).to_string()),
+        None => Err(format!(
+            "--device cuda:{ordinal}: CUDA_VISIBLE_DEVICES={list} makes {} GPU(s) visible to this \
+             process{}",
+            entries.len(),
+            match entries.len() {
+                0 => String::new(),
+                n => format!(", cuda:0 to cuda:{}", n - 1),
+            }
+        )),
+    }
+}
+
+/// Narrow `CUDA_VISIBLE_DEVICES` to the chosen GPU, once, before CUDA starts.
+fn apply_chosen_gpu() -> Result<(), EngineError> {
+    static APPLIED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let Some(&ordinal) = CHOSEN_GPU.get() else {
+        return Ok(());
+    };
+    APPLIED
+        .get_or_init(|| {
+            let visible = std::env::var("CUDA_VISIBLE_DEVICES").ok();
+            let value = narrowed_visible(ordinal, visible.as_deref())?;
+            std::env::set_var("CUDA_VISIBLE_DEVICES", value);
+            Ok(())
+        })
+        .clone()
+        .map_err(EngineError::Device)
+}
+
+/// The tch device for `device`, loading the CUDA backend when CUDA is asked for (the GPU
+/// [`choose_gpu`] chose, else the first visible one).
+///
+/// # Errors
+/// [`EngineError::Device`] when CUDA is asked for and no CUDA device can be used, or the chosen
+/// GPU is not among the visible ones.
 pub fn tch_device(device: Device) -> Result<tch::Device, EngineError> {
     match device {
         Device::Cpu => Ok(tch::Device::Cpu),
         Device::Cuda => {
+            apply_chosen_gpu()?;
             set_cublas_workspace();
             let loaded = if tch::Cuda::is_available() {
                 Ok(())
@@ -145,5 +211,28 @@ pub fn environment(device: tch::Device, threads: usize) -> Environment {
         },
         cpu: cpu_model(),
         os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::narrowed_visible;
+
+    #[test]
+    fn a_chosen_gpu_narrows_the_visible_ones() {
+        assert_eq!(narrowed_visible(2, None).as_deref(), Ok("2"));
+        // As Slurm sets it for --gres gpu:2: cuda:1 is the second GPU of the task's.
+        assert_eq!(narrowed_visible(1, Some("3,5")).as_deref(), Ok("5"));
+        assert_eq!(
+            narrowed_visible(0, Some("GPU-8f1c, GPU-77aa")).as_deref(),
+            Ok("GPU-8f1c")
+        );
+        let e = narrowed_visible(1, Some("3")).unwrap_err();
+        assert!(
+            e.contains("CUDA_VISIBLE_DEVICES=3 makes 1 GPU(s)") && e.contains("cuda:0 to cuda:0"),
+            "{e}"
+        );
+        let e = narrowed_visible(0, Some("")).unwrap_err();
+        assert!(e.contains("makes 0 GPU(s)"), "{e}");
     }
 }

@@ -108,8 +108,12 @@ pub struct Threads<C: PerCommand> {
 /// `--device`.
 #[derive(Debug, Args)]
 pub struct DeviceFlag {
-    /// Device to train on (default: the spec's; every preset's is cpu).
-    #[arg(long, value_enum)]
+    /// Device to train on: cpu, cuda (the first visible GPU) or cuda:N (default: the spec's;
+    /// every preset's is cpu). CUDA needs libtorch's CUDA libraries: LD_LIBRARY_PATH with the
+    /// torch/lib folder of PyTorch 2.11 for CUDA, or RUNVAR_TORCH_CUDA=<path to
+    /// libtorch_cuda.so>. Under Slurm, cuda:N counts the GPUs of the task's
+    /// CUDA_VISIBLE_DEVICES.
+    #[arg(long, value_parser = super::values::device, value_name = "DEVICE")]
     pub device: Option<DeviceArg>,
 }
 
@@ -231,6 +235,9 @@ impl RunFlags {
     /// A study stores the number, so that a study resumed on a machine with another core
     /// count is refused rather than mixing runs trained with different thread counts (their
     /// bits differ).
+    ///
+    /// `--device cuda:N` also makes GPU N the one this process trains on: the spec says only
+    /// cuda, since which of a machine's GPUs a run used does not change its bits.
     pub fn apply(&self, spec: &mut RunSpec) {
         if let Some(dir) = &self.data_dir {
             spec.data.dir = Some(dir.clone());
@@ -248,6 +255,7 @@ impl RunFlags {
         spec.threads = runvar_engine::device::resolve_threads(threads);
         if let Some(d) = self.device {
             spec.device = d.into();
+            d.choose();
         }
         if let Some(p) = self.precision {
             spec.train.precision = p.into();

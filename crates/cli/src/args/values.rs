@@ -29,22 +29,54 @@ impl From<OnOff> for bool {
     }
 }
 
-/// A device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DeviceArg {
-    /// The CPU.
-    Cpu,
-    /// The first CUDA GPU (needs libtorch's CUDA libraries: LD_LIBRARY_PATH with the torch/lib
-    /// folder of PyTorch 2.11 for CUDA, or RUNVAR_TORCH_CUDA=<path to libtorch_cuda.so>).
-    Cuda,
+/// A device: `cpu`, `cuda` (the first visible GPU) or `cuda:N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceArg {
+    /// CPU or CUDA.
+    pub device: Device,
+    /// `N` of `cuda:N`.
+    pub gpu: Option<usize>,
+}
+
+/// Parse `cpu`, `cuda` or `cuda:N`.
+pub fn device(s: &str) -> Result<DeviceArg, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (device, gpu) = match t.split_once(':') {
+        None if t == "cpu" => (Device::Cpu, None),
+        None if t == "cuda" => (Device::Cuda, None),
+        Some(("cuda", n)) => {
+            let n = n.parse::<usize>().map_err(|_| {
+                format!("`{s}`: the GPU's index N of cuda:N is a number, e.g. cuda:1")
+            })?;
+            (Device::Cuda, Some(n))
+        }
+        _ => return Err(format!("`{s}`: expected cpu, cuda or cuda:N")),
+    };
+    Ok(DeviceArg { device, gpu })
+}
+
+impl DeviceArg {
+    /// Make `cuda:N` the GPU this process trains on (see `device::choose_gpu`).
+    pub fn choose(&self) {
+        if let Some(n) = self.gpu {
+            runvar_engine::device::choose_gpu(n);
+        }
+    }
+}
+
+impl std::fmt::Display for DeviceArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.device, self.gpu) {
+            (Device::Cpu, _) => f.write_str("cpu"),
+            (Device::Cuda, None) => f.write_str("cuda"),
+            (Device::Cuda, Some(n)) => write!(f, "cuda:{n}"),
+        }
+    }
 }
 
 impl From<DeviceArg> for Device {
     fn from(d: DeviceArg) -> Self {
-        match d {
-            DeviceArg::Cpu => Device::Cpu,
-            DeviceArg::Cuda => Device::Cuda,
-        }
+        d.device
     }
 }
 
@@ -83,6 +115,22 @@ impl From<LayoutArg> for Layout {
             LayoutArg::Auto => Layout::Auto,
             LayoutArg::Nchw => Layout::Nchw,
             LayoutArg::ChannelsLast => Layout::ChannelsLast,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_parse() {
+        let d = |s| device(s).map(|d| (d.device, d.gpu));
+        assert_eq!(d("cpu"), Ok((Device::Cpu, None)));
+        assert_eq!(d("CUDA"), Ok((Device::Cuda, None)));
+        assert_eq!(d("cuda:3"), Ok((Device::Cuda, Some(3))));
+        for bad in ["gpu", "cuda:", "cuda:x", "cpu:1", "cuda:-1", "mps"] {
+            assert!(device(bad).is_err(), "{bad}");
         }
     }
 }

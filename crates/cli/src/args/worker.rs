@@ -45,6 +45,10 @@ pub struct WorkerArgs {
     /// the pack size), e.g. --unit $SLURM_ARRAY_TASK_ID.
     #[arg(long, value_name = "K")]
     pub unit: Option<usize>,
+    /// The GPU to train on, for a study on cuda: cuda:N (default cuda:0, the first visible;
+    /// under Slurm the task's own). A study's device itself is fixed by its study.json.
+    #[arg(long, value_parser = super::values::device, value_name = "DEVICE")]
+    pub device: Option<super::values::DeviceArg>,
     /// Runs (or packs) trained at once (default: one per core over the threads of a run).
     #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub workers: Option<usize>,

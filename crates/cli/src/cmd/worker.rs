@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use runvar_core::study::{self, StudySpec};
 
+use crate::args::values::DeviceArg;
 use crate::args::WorkerArgs;
 use crate::Outcome;
 
@@ -20,6 +21,20 @@ pub fn run(a: WorkerArgs) -> anyhow::Result<Outcome> {
         )
     })?;
     super::study::check_sizes(&study)?;
+    if let Some(d) = a.device {
+        if d.device != study.run.device {
+            bail!(
+                "--device {d}: {} trains on {} (its study.json); its runs cannot move to \
+                 another kind of device",
+                dir.display(),
+                DeviceArg {
+                    device: study.run.device,
+                    gpu: None
+                }
+            );
+        }
+        d.choose();
+    }
     let plan = study::plan(&study, dir);
     let units = study::units(&plan, study.pack);
     let chosen: Vec<usize> = match (a.shard, a.unit) {

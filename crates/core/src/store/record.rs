@@ -126,9 +126,13 @@ pub struct Placement {
     /// `SLURM_ARRAY_TASK_ID`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm_array_task_id: Option<String>,
-    /// `CUDA_VISIBLE_DEVICES`, as Slurm (or the user) set it.
+    /// `CUDA_VISIBLE_DEVICES`: the GPUs visible to the process, as Slurm (or the user) set it,
+    /// narrowed to one by `--device cuda:N`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cuda_visible_devices: Option<String>,
+    /// The device a run trained on, as asked for (`cpu`, `cuda:0`, `cuda:N`); absent in claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 impl Placement {
@@ -141,6 +145,7 @@ impl Placement {
             slurm_array_job_id: env("SLURM_ARRAY_JOB_ID"),
             slurm_array_task_id: env("SLURM_ARRAY_TASK_ID"),
             cuda_visible_devices: env("CUDA_VISIBLE_DEVICES"),
+            device: None,
         }
     }
 }

@@ -168,7 +168,15 @@ impl Trainer<'_> {
             feature_dim: self.net.feature_dim(),
             wall_seconds,
             pack: (k > 1).then_some(PackRecord { size: k, index: r }),
-            placement: Some(Placement::here()),
+            placement: Some(Placement {
+                device: Some(match self.device {
+                    tch::Device::Cuda(_) => {
+                        crate::device::chosen_gpu().unwrap_or_else(|| "cuda:0".into())
+                    }
+                    _ => "cpu".into(),
+                }),
+                ..Placement::here()
+            }),
         };
         Ok(Outcome {
             spec_record: SpecRecord {
