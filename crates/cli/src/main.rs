@@ -10,6 +10,7 @@ mod cmd;
 mod fetch;
 mod output;
 mod progress;
+mod slurm;
 
 use std::process::ExitCode;
 

@@ -15,6 +15,7 @@ pub mod data;
 pub mod instability;
 pub mod report;
 pub mod run;
+pub mod slurm;
 pub mod speed;
 pub mod status;
 pub mod study;

@@ -11,6 +11,7 @@ use runvar_core::study::{
 };
 
 use super::run::{DataFlags, DeviceFlag, Limits, Output, PerCommand, RunFlags, Task, Threads};
+use super::slurm::{Backend, SlurmFlags};
 use super::values::at_least_one;
 
 /// `runvar study`.
@@ -64,6 +65,13 @@ pub struct StudyArgs {
     /// `--json`, `--quiet`.
     #[command(flatten)]
     pub output: Output<StudyArgs>,
+    /// Where to train: local (here) or slurm (submit a job array of `runvar worker` tasks and
+    /// a report job; run it again to submit what is still missing).
+    #[arg(long, value_enum, default_value_t = Backend::Local)]
+    pub backend: Backend,
+    /// `--partition`, `--account`, `--time`, ... for `--backend slurm`.
+    #[command(flatten)]
+    pub slurm: SlurmFlags,
 }
 
 impl PerCommand for StudyArgs {

@@ -86,5 +86,13 @@ pub fn run(a: StatusArgs) -> anyhow::Result<Outcome> {
         )?,
         (n, _, _) => writeln!(out, "{n} units left; no finished unit yet to time")?,
     }
+    if !s.missing_units.is_empty() {
+        writeln!(
+            out,
+            "units no process holds: {} (runvar worker {} --unit K trains unit K)",
+            crate::slurm::script::array_spec(&s.missing_units, None),
+            a.dir.display()
+        )?;
+    }
     Ok(Outcome::Done)
 }

@@ -10,6 +10,7 @@ use runvar_core::store::{RunFiles, SpecRecord};
 use runvar_core::study::{self, StudySpec};
 use runvar_engine::{device, memory, pool, EngineError};
 
+use crate::args::slurm::Backend;
 use crate::args::StudyArgs;
 use crate::progress::StudyProgress;
 use crate::Outcome;
@@ -295,6 +296,22 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
     let (mut study, pack_given) = a.study()?;
     check_sizes(&study)?;
     let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
+    if a.backend == Backend::Slurm {
+        if let Some(w) = a.workers {
+            bail!("--workers {w}: with --backend slurm each array task trains one unit");
+        }
+        if !pack_given {
+            // The GPU is on the compute nodes, not here: the default pack is not lowered to
+            // fit one, unless the directory already has its own.
+            if let Ok(Some(existing)) = StudySpec::load(&dir) {
+                study.pack = existing.pack;
+            }
+        }
+        return crate::slurm::submit(&study, &dir, &a.slurm, a.output.json, a.output.silent());
+    }
+    if let Some(flag) = a.slurm.first_given() {
+        bail!("{flag}: a Slurm option; add --backend slurm to submit the study as a job array");
+    }
     let workers = worker_count(&study, a.workers)?; // before looking for a GPU
     if !pack_given {
         study.pack = settle_default_pack(&study, &dir, a.output.silent())?;

@@ -47,6 +47,9 @@ pub struct StudyStatus {
     pub claims: Vec<ClaimStatus>,
     /// Units with a run still to train.
     pub units_left: usize,
+    /// Those of them that no live process holds: their indices in plan order, as
+    /// `runvar worker --unit K` takes them (what a scheduler has still to start).
+    pub missing_units: Vec<usize>,
     /// Mean wall time of a finished unit (a run's `wall_seconds`, for a pack the pack's).
     pub seconds_per_unit: Option<f64>,
     /// `units_left x seconds_per_unit / max(1, live claim owners)`: the time left if the
@@ -73,7 +76,8 @@ impl StudyStatus {
         let mut claims = Vec::new();
         let mut owners = std::collections::BTreeSet::new();
         let (mut units_left, mut walls) = (0usize, Vec::new());
-        for unit in units(&survey.runs, study.pack) {
+        let mut missing_units = Vec::new();
+        for (k, unit) in units(&survey.runs, study.pack).into_iter().enumerate() {
             let first = &survey.runs[unit[0]];
             let path = claim_path(study, dir, first);
             let state = claim::inspect(&path, lease);
@@ -115,6 +119,9 @@ impl StudyStatus {
                 }
             }
             units_left += usize::from(left);
+            if left && !live {
+                missing_units.push(k);
+            }
         }
         let seconds_per_unit =
             (!walls.is_empty()).then(|| walls.iter().sum::<f64>() / walls.len() as f64);
@@ -122,6 +129,7 @@ impl StudyStatus {
             conditions,
             claims,
             units_left,
+            missing_units,
             seconds_per_unit,
             eta_seconds: seconds_per_unit
                 .map(|s| units_left as f64 * s / owners.len().max(1) as f64),
@@ -166,6 +174,11 @@ mod tests {
             .collect();
         assert_eq!(counts, [(0, 2, 2), (0, 0, 4)]);
         assert_eq!(s.units_left, 4);
+        assert_eq!(
+            s.missing_units,
+            [1, 2, 3],
+            "unit 0 is held by a live process"
+        );
         assert_eq!(s.eta_seconds, None, "no finished unit to time");
         let units: Vec<(&str, bool)> = s
             .claims
