@@ -81,20 +81,40 @@ fn signal(sig: &str, pids: &[u32]) {
         .status();
 }
 
-/// PIDs of live processes whose environment holds `MARKER=value`.
+/// PIDs of live processes whose environment holds `MARKER=value`, and the slurmstepd
+/// parents of those (slurmstepd runs with a scrubbed environment, and it outlives slurmd).
 pub fn marked(value: &str) -> Vec<u32> {
     let needle = format!("{MARKER}={value}");
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };
-    entries
+    let mut pids: Vec<u32> = entries
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             fs::read(format!("/proc/{pid}/environ"))
                 .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
         })
-        .collect()
+        .collect();
+    let stepds: Vec<u32> = pids
+        .iter()
+        .filter_map(|&pid| parent(pid))
+        .filter(|&ppid| {
+            fs::read_to_string(format!("/proc/{ppid}/comm")).is_ok_and(|c| c.trim() == "slurmstepd")
+        })
+        .collect();
+    pids.extend(stepds);
+    pids.sort_unstable();
+    pids.dedup();
+    pids
+}
+
+/// The parent PID of `pid`, from /proc/PID/stat (after the command name, which may hold
+/// spaces and parentheses: "PID (COMM) STATE PPID ...").
+fn parent(pid: u32) -> Option<u32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// SIGKILL every process marked with `value` until none is left (a few rounds: a dying
