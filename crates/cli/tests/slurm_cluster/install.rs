@@ -27,8 +27,8 @@ const BASE_PROGRAMS: &[&str] = &["setpriv", "mknod", "kill"];
 const FALLBACK_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
 /// Serializes installs across test binaries running at once (released by the kernel if the
-/// holder dies).
-const INSTALL_LOCK: &str = "runvar-slurm-install.lock";
+/// holder dies). A fixed path, not under `$TMPDIR`, so that every process agrees on it.
+const INSTALL_LOCK: &str = "/tmp/runvar-slurm-install.lock";
 
 /// The full path of `program`, searched in `PATH` and then the usual system folders.
 pub fn find_program(program: &str) -> Option<PathBuf> {
@@ -87,12 +87,12 @@ pub fn ensure_installed() -> Result<(), String> {
     if missing().is_empty() {
         return Ok(());
     }
-    let lock_path = std::env::temp_dir().join(INSTALL_LOCK);
+    let lock_path = Path::new(INSTALL_LOCK);
     let lock = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&lock_path)
+        .open(lock_path)
         .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
     lock.lock()
         .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;

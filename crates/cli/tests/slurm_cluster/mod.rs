@@ -2,7 +2,7 @@
 //!
 //! [`Cluster::start`] installs Slurm with apt-get when it is missing and we are root, writes
 //! a munge key, slurm.conf, gres.conf (2 fake GPUs) and state into a fresh folder under
-//! `$TMPDIR/runvar-slurm-test/`, starts the daemons on free ports and waits for an idle node
+//! `/tmp/runvar-slurm-test/`, starts the daemons on free ports and waits for an idle node
 //! (about 1-2 s). Two clusters at once (two test binaries) do not collide. Dropping the
 //! [`Cluster`], also on a panic, cancels its jobs and stops every process it started; a later
 //! start cleans up after a test process killed before it could.
@@ -23,6 +23,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use procs::{Daemon, MARKER};
+
+/// Where clusters' folders go: always /tmp, not `$TMPDIR`, since munged (as the munge user)
+/// must traverse every parent folder, a unix socket path must stay short, and the cleanup of
+/// dead processes' clusters must find them all.
+const PARENT: &str = "/tmp/runvar-slurm-test";
 
 /// The file in a cluster's folder holding the PID of the test process that owns it.
 const OWNER_FILE: &str = "owner";
@@ -85,14 +90,14 @@ impl Cluster {
     /// Make the folder and files, start the daemons, wait for an idle node.
     fn boot() -> Cluster {
         let started = Instant::now();
-        let parent = std::env::temp_dir().join("runvar-slurm-test");
-        fs::create_dir_all(&parent).unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
+        let parent = Path::new(PARENT);
+        fs::create_dir_all(parent).unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
         // munged runs as the munge user: it must reach its folder through ours.
-        setup::chmod(&parent, 0o755);
-        procs::clean_stale(&parent);
+        setup::chmod(parent, 0o755);
+        procs::clean_stale(parent);
         let dir = tempfile::Builder::new()
             .prefix("cluster-")
-            .tempdir_in(&parent)
+            .tempdir_in(parent)
             .expect("create the cluster's folder");
         let path = dir.path().to_path_buf();
         setup::chmod(&path, 0o755);
@@ -346,7 +351,7 @@ impl Drop for Cluster {
             if let Some(dir) = self.dir.take() {
                 let kept = dir.keep();
                 say(&format!(
-                    "kept the Slurm test cluster's folder {}",
+                    "kept the Slurm test cluster's folder {} (the next cluster start removes it)",
                     kept.display()
                 ));
             }
