@@ -123,13 +123,14 @@ impl Cluster {
         let mut cmd = cluster.command(&slurmd);
         cmd.args(["-D", "-f"]).arg(&cluster.conf);
         cluster.spawn("slurmd", &mut cmd);
-        cluster.wait_idle();
+        // For a person cleaning up by hand; the automatic cleanup goes by the marker.
         let pids: String = cluster
             .daemons
             .iter()
             .map(|d| format!("{} {}\n", d.name, d.pid()))
             .collect();
         fs::write(cluster.path.join("daemons"), pids).expect("write the daemons' PIDs");
+        cluster.wait_idle();
         say(&format!(
             "slurm test cluster up in {:.1} s: {}, node {}, {} CPUs, {} fake GPUs, {}",
             started.elapsed().as_secs_f64(),
