@@ -223,7 +223,7 @@ impl Cluster {
 
     /// A `Command` for `program` with this cluster's environment ([`Cluster::env`]) and
     /// without any Slurm setting inherited from the test's environment.
-    fn command(&self, program: &Path) -> Command {
+    pub fn command(&self, program: &Path) -> Command {
         let mut cmd = Command::new(program);
         for (key, _) in std::env::vars_os() {
             let key_str = key.to_string_lossy();
