@@ -64,7 +64,13 @@ pub enum Command {
     /// runs are kept and only the rest is trained. A changed spec on an existing directory is
     /// refused.
     ///
-    /// Example: runvar study --preset digits-cnn --replicas 16 --conditions control,init,all
+    /// With --backend slurm it trains nothing here: it sets up the directory the same way,
+    /// submits a Slurm job array of `runvar worker` tasks (one per unit still missing) and a
+    /// report job after it, and prints both job ids; the same command again submits only what
+    /// is still missing.
+    ///
+    /// Examples: runvar study --preset digits-cnn --replicas 16 --conditions control,init,all;
+    /// runvar study --spec study.toml --out /scratch/study --backend slurm --gres gpu:1
     Study(StudyArgs),
     /// Compute the variability metrics of runs made anywhere: runvar run directories, or
     /// logits saved by PyTorch, JAX or numpy as .npy files or .npz archives.
