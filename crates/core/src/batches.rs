@@ -1,13 +1,19 @@
 //! The data side of one epoch, drawn from the source streams: example order, the low-level
 //! in-minibatch permutation, and per-example augmentation draws.
 //!
-//! Everything here is a pure function of `(seeds, epoch, sizes)`, so two runs that differ in one
-//! seed can be compared draw by draw. Augmentation draws are indexed by example id, not by
-//! position, so a change of the shuffle seed moves which batch an example lands in but not the
-//! crop and flip it gets.
+//! Everything here is a pure function of `(seeds, epoch, training set)`, so two runs that
+//! differ in one seed can be compared draw by draw. The epoch orders the *slots* of the run's
+//! training set ([`TrainingSet`]: every example once, or the run's resample): with the full set
+//! a slot is the example id itself, and everything is exactly as before the `data` source
+//! existed. Augmentation draws are indexed by slot, not by position, so a change of the shuffle
+//! seed moves which batch an example lands in but not the crop and flip it gets, and a change
+//! of the data seed moves which examples fill the slots but no draw of any stream.
+
+use std::ops::Range;
 
 use rand::Rng;
 
+use crate::resample::TrainingSet;
 use crate::runspec::{AugmentDraw, AugmentSpec, Seeds};
 use crate::seed::{permutation, stream, Source};
 
@@ -16,27 +22,34 @@ use crate::seed::{permutation, stream, Source};
 pub struct EpochPlan {
     /// Training example ids in the order they are used, low-level permutation applied.
     pub order: Vec<usize>,
-    /// Augmentation draw of each example id (empty when augmentation is off).
+    /// Augmentation draw of each slot of the training set (empty when augmentation is off);
+    /// with the full training set a slot is the example id.
     pub augment: Vec<AugmentDraw>,
+    /// The slot of each entry of `order` (the shuffle's and low-level permutations of the
+    /// slots); empty with the full training set, where the slot is the example id.
+    pub slots: Vec<usize>,
 }
 
 impl EpochPlan {
-    /// The plan of epoch `epoch` (0-based) over `n` examples in batches of `batch_size`.
+    /// The plan of epoch `epoch` (0-based) over the training set `set` in batches of
+    /// `batch_size`.
     ///
-    /// `order` is a permutation from the shuffle stream; with `low_level` on, each minibatch's
-    /// slice of it is permuted again from the low-level stream (docs/protocol.md section 2: the same
-    /// examples, another summation order). Augmentation draws come from the augment stream, one
-    /// per example id, for a crop of `augment.crop_padding` (rows only when `image_2d`).
+    /// The slots are ordered by a permutation from the shuffle stream; with `low_level` on,
+    /// each minibatch's slice of it is permuted again from the low-level stream
+    /// (docs/protocol.md section 2: the same examples, another summation order). Each slot's
+    /// example is `set.example(slot)`. Augmentation draws come from the augment stream, one per
+    /// slot, for a crop of `augment.crop_padding` (rows only when `image_2d`).
     pub fn new(
         seeds: &Seeds,
         epoch: usize,
-        n: usize,
+        set: &TrainingSet,
         batch_size: usize,
         low_level: bool,
         augment: &AugmentSpec,
         image_2d: bool,
     ) -> EpochPlan {
         let e = epoch as u64;
+        let n = set.len();
         let mut order = permutation(&mut stream(seeds.shuffle, Source::Shuffle, e), n);
         if low_level {
             let mut rng = stream(seeds.low_level, Source::LowLevel, e);
@@ -66,7 +79,32 @@ impl EpochPlan {
         } else {
             Vec::new()
         };
-        EpochPlan { order, augment }
+        match set {
+            TrainingSet::Full(_) => EpochPlan {
+                order,
+                augment,
+                slots: Vec::new(),
+            },
+            TrainingSet::Sample(_) => EpochPlan {
+                order: order.iter().map(|&s| set.example(s)).collect(),
+                augment,
+                slots: order,
+            },
+        }
+    }
+
+    /// The augmentation draws of the entries `positions` of `order`, in order (empty when
+    /// augmentation is off).
+    pub fn augment_at(&self, positions: Range<usize>) -> Vec<AugmentDraw> {
+        if self.augment.is_empty() {
+            return Vec::new();
+        }
+        let slots = if self.slots.is_empty() {
+            &self.order
+        } else {
+            &self.slots
+        };
+        slots[positions].iter().map(|&s| self.augment[s]).collect()
     }
 }
 
@@ -80,7 +118,15 @@ mod tests {
     };
 
     fn plan(seeds: Seeds, epoch: usize, low_level: bool) -> EpochPlan {
-        EpochPlan::new(&seeds, epoch, 1000, 64, low_level, &AUG, true)
+        EpochPlan::new(
+            &seeds,
+            epoch,
+            &TrainingSet::Full(1000),
+            64,
+            low_level,
+            &AUG,
+            true,
+        )
     }
 
     #[test]
@@ -137,13 +183,75 @@ mod tests {
         assert!(p0.augment.iter().all(|a| a.dx <= 8 && a.dy <= 8));
         let flips = p0.augment.iter().filter(|a| a.flip).count();
         assert!((400..600).contains(&flips), "{flips} flips of 1000");
-        let one_d = EpochPlan::new(&Seeds::default(), 0, 100, 10, false, &AUG, false);
+        let one_d = EpochPlan::new(
+            &Seeds::default(),
+            0,
+            &TrainingSet::Full(100),
+            10,
+            false,
+            &AUG,
+            false,
+        );
         assert!(one_d.augment.iter().all(|a| a.dy == 0));
         let off = AugmentSpec::default();
-        assert!(
-            EpochPlan::new(&Seeds::default(), 0, 10, 5, false, &off, true)
-                .augment
-                .is_empty()
+        assert!(EpochPlan::new(
+            &Seeds::default(),
+            0,
+            &TrainingSet::Full(10),
+            5,
+            false,
+            &off,
+            true
+        )
+        .augment
+        .is_empty());
+    }
+
+    #[test]
+    fn the_data_seed_fills_the_slots_and_moves_no_draw() {
+        let seeds = Seeds {
+            shuffle: 3,
+            augment: 4,
+            low_level: 5,
+            ..Seeds::default()
+        };
+        let on = |set: &TrainingSet| EpochPlan::new(&seeds, 1, set, 64, true, &AUG, true);
+        let full = on(&TrainingSet::Full(1000));
+        // A "resample" that is every example once plans exactly as the full set does.
+        let identity = on(&TrainingSet::Sample((0..1000).collect()));
+        assert_eq!(
+            (&identity.order, &identity.augment),
+            (&full.order, &full.augment)
         );
+        assert_eq!(identity.slots, full.order);
+        let a = TrainingSet::of(Some(1), None, 1000).unwrap();
+        let b = TrainingSet::of(Some(2), None, 1000).unwrap();
+        let (pa, pb) = (on(&a), on(&b));
+        // The same shuffle, low-level and augment draws over the slots ...
+        assert_eq!((&pa.slots, &pa.augment), (&pb.slots, &pb.augment));
+        assert_eq!(pa.slots, full.order);
+        // ... filled with other examples.
+        assert_ne!(pa.order, pb.order);
+        for (k, &slot) in pa.slots.iter().enumerate() {
+            assert_eq!(pa.order[k], a.example(slot));
+        }
+        // A duplicated example has its own crop in each copy: draws are per slot.
+        assert_eq!(
+            pa.augment_at(0..64),
+            pa.slots[..64]
+                .iter()
+                .map(|&s| pa.augment[s])
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            full.augment_at(10..20),
+            full.order[10..20]
+                .iter()
+                .map(|&i| full.augment[i])
+                .collect::<Vec<_>>()
+        );
+        let off = AugmentSpec::default();
+        let plain = EpochPlan::new(&seeds, 1, &a, 64, false, &off, true);
+        assert!(plain.augment_at(0..64).is_empty());
     }
 }

@@ -30,6 +30,7 @@ pub mod machine;
 pub mod metrics;
 pub(crate) mod render;
 pub mod report;
+pub mod resample;
 pub mod runspec;
 pub mod schedule;
 pub mod seed;

@@ -31,8 +31,9 @@ impl Geometry {
     }
 }
 
-/// Copy examples `ids` of `split` into `out` (cleared first), applying each example's crop and
-/// flip when `augment` is non-empty. A crop reads the image as if zero-padded by `padding`
+/// Copy examples `ids` of `split` into `out` (cleared first), applying to `ids[k]` the crop and
+/// flip `augment[k]` when `augment` is non-empty (one draw per entry of `ids`: an example that
+/// appears twice may be cropped twice differently). A crop reads the image as if zero-padded by `padding`
 /// (padding takes `pad_value[c]`, the normalized zero pixel) at offset `(dy, dx)`; 1-D signals
 /// (height 1) pad only along the width.
 pub fn gather(
@@ -56,9 +57,13 @@ pub fn gather(
     let (h, w) = (geo.height as isize, geo.width as isize);
     let pad = padding as isize;
     let pad_y = if geo.height > 1 { pad } else { 0 };
-    for &i in ids {
+    assert_eq!(
+        augment.len(),
+        ids.len(),
+        "one augmentation draw per example"
+    );
+    for (&i, &a) in ids.iter().zip(augment) {
         let src = &split.x[i * len..(i + 1) * len];
-        let a = augment[i];
         for c in 0..geo.channels {
             let plane = &src[c * (h * w) as usize..(c + 1) * (h * w) as usize];
             for y in 0..h {
@@ -106,8 +111,8 @@ impl DeviceSplit {
         }
     }
 
-    /// Examples `ids` (`[n, c, h, w]`) and their labels, each cropped and flipped per its draw
-    /// in `augment` (indexed by example id; empty for none), as [`gather`] does.
+    /// Examples `ids` (`[n, c, h, w]`) and their labels, `ids[k]` cropped and flipped per
+    /// `augment[k]` (empty for none), as [`gather`] does.
     pub fn batch(
         &self,
         ids: &[usize],
@@ -135,12 +140,14 @@ impl DeviceSplit {
         let padded = self.pad_value.expand([n, c, hp, wp], false).contiguous();
         padded.narrow(2, pad_y, h).narrow(3, pad, w).copy_(&x);
         // Output pixel (r, q) reads padded pixel (r + dy, q' + dx), q' = q mirrored if flipped.
-        let draws: Vec<[i64; 3]> = ids
+        assert_eq!(
+            augment.len(),
+            ids.len(),
+            "one augmentation draw per example"
+        );
+        let draws: Vec<[i64; 3]> = augment
             .iter()
-            .map(|&i| {
-                let a = augment[i];
-                [i64::from(a.dy), i64::from(a.dx), i64::from(a.flip)]
-            })
+            .map(|a| [i64::from(a.dy), i64::from(a.dx), i64::from(a.flip)])
             .collect();
         let draws = Tensor::from_slice(&draws.concat())
             .view([n, 3])
@@ -195,11 +202,11 @@ mod tests {
             flip: false,
         };
         let mut out = Vec::new();
-        gather(&split(), GEO, &[0], &[centre, centre], 1, &[-1.0], &mut out);
+        gather(&split(), GEO, &[0], &[centre], 1, &[-1.0], &mut out);
         assert_eq!(out, vec![0., 1., 2., 3., 4., 5.]);
         // Offset (0, 0) of the 1-padded image: shifted down-right, pad on top and left.
         let corner = AugmentDraw::default();
-        gather(&split(), GEO, &[0], &[corner, corner], 1, &[-1.0], &mut out);
+        gather(&split(), GEO, &[0], &[corner], 1, &[-1.0], &mut out);
         assert_eq!(out, vec![-1., -1., -1., -1., 0., 1.]);
     }
 
@@ -211,7 +218,7 @@ mod tests {
             flip: true,
         };
         let mut out = Vec::new();
-        gather(&split(), GEO, &[0], &[flip, flip], 1, &[-1.0], &mut out);
+        gather(&split(), GEO, &[0], &[flip], 1, &[-1.0], &mut out);
         assert_eq!(out, vec![2., 1., 0., 5., 4., 3.]);
     }
 
@@ -256,7 +263,9 @@ mod tests {
                     flip: geo.height > 1 && rng.gen(),
                 })
                 .collect();
+            // Example 2 twice, with two different draws (as a resample's duplicates have).
             let ids = [4, 0, 6, 2, 2, 5];
+            let augment: Vec<AugmentDraw> = augment[..ids.len()].to_vec();
             let dev = DeviceSplit::new(&split, geo, &pad_value, tch::Device::Cpu);
             for aug in [&augment[..], &[]] {
                 let mut want = Vec::new();

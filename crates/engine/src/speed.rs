@@ -92,6 +92,7 @@ pub fn time_pack(
                 augment: i,
                 dropout: i,
                 low_level: i,
+                data: None,
             };
             s
         })

@@ -109,7 +109,8 @@ pub struct DataSpec {
     /// Use only the first N test examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_limit: Option<usize>,
-    /// Seed of generated datasets (mnist1d). Fixed across replicas: the data is not a source.
+    /// Seed of generated datasets (mnist1d). Fixed across replicas: the dataset itself is not a
+    /// source (the `data` source resamples its training set, `seeds.data`).
     #[serde(default)]
     pub seed: u64,
     /// Training-time augmentation.

@@ -41,6 +41,10 @@ pub struct Seeds {
     pub dropout: u64,
     /// In-minibatch permutation (used only when `low_level` is on).
     pub low_level: u64,
+    /// The run's resample of the training set ([`crate::resample`]); `None` (the default, and
+    /// absent from the file): the full training set, every example once per epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<u64>,
 }
 
 /// The one-ULP probe (docs/protocol.md section 2).

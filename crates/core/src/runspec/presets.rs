@@ -63,6 +63,7 @@ fn recipe(epochs: usize, batch_size: usize, lr: f64, warmup_epochs: f64) -> Trai
         cycles: 1,
         precision: Default::default(),
         layout: Default::default(),
+        data_fraction: None,
     }
 }
 

@@ -48,6 +48,11 @@ pub struct TrainSpec {
     /// runs in different layouts are not comparable bit for bit.
     #[serde(default, skip_serializing_if = "Layout::is_auto")]
     pub layout: Layout,
+    /// With a data seed (`seeds.data`): train on a subsample of `round(F n)` distinct training
+    /// examples, drawn without replacement, instead of a bootstrap resample of `n`
+    /// ([`crate::resample`]). In `(0, 1]`; absent: the bootstrap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_fraction: Option<f64>,
 }
 
 /// Memory layout of convolutions (`[n, c, h, w]` tensors).

@@ -81,6 +81,13 @@ pub(super) fn validate(spec: &RunSpec) -> Result<(), SpecError> {
         || format!("must be 0 or positive (got {})", t.reduced_lr_factor),
     )?;
 
+    if let Some(f) = t.data_fraction {
+        // Its size needs the training set's: checked again on the loaded data.
+        let n = spec.data.dataset.geometry().train;
+        let n = spec.data.train_limit.map_or(n, |l| l.min(n));
+        crate::resample::check_fraction(spec.seeds.data, f, n)?;
+    }
+
     let d = &spec.data;
     for (limit, field) in [
         (d.train_limit, "data.train_limit"),

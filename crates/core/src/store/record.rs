@@ -57,6 +57,20 @@ pub struct BitFlipRecord {
     pub elements: usize,
 }
 
+/// A run's resample of its training set (the `data` source, [`crate::resample`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRecord {
+    /// The data seed.
+    pub seed: u64,
+    /// Examples one epoch trains on (slots of the resample): `n` for a bootstrap, `round(F n)`
+    /// for a fraction `F`.
+    pub examples: usize,
+    /// Distinct examples among them.
+    pub distinct: usize,
+    /// Examples of the full training set, `n`.
+    pub of: usize,
+}
+
 /// `metrics.json`: the per-epoch metrics of a run, in epoch order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsRecord {
@@ -90,6 +104,9 @@ pub struct RunRecord {
     /// The bit flip, if the run had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bit_flip: Option<BitFlipRecord>,
+    /// The resample of the training set, if the run had one (absent: the full set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataRecord>,
     /// Final test accuracy, a fraction.
     pub test_accuracy: f64,
     /// Final mean test cross-entropy, nats.

@@ -10,11 +10,13 @@
 //! [`LrSchedule::lr`]`(t)`. With `train.cycles > 1` a snapshot is taken after the steps that end
 //! a cycle ([`LrSchedule::cycle_ends`]). Each epoch's data draws come from the replicas' own
 //! streams: the example order, low-level permutation and augmentation of
-//! [`EpochPlan::new`], and the dropout stream of the epoch.
+//! [`EpochPlan::new`] over the replica's training set (the full set, or its resample of it:
+//! [`runvar_core::resample`], drawn once per run), and the dropout stream of the epoch. An
+//! epoch is a pass over that set, so `n_train` is the resample's size.
 
 use rand_chacha::ChaCha20Rng;
 use runvar_core::batches::EpochPlan;
-use runvar_core::runspec::TrainSpec;
+use runvar_core::runspec::{AugmentDraw, TrainSpec};
 use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{stream, Source};
 
@@ -135,27 +137,29 @@ pub struct Draws {
 }
 
 impl Draws {
-    /// Per replica, the example ids of minibatch `batch` of its plan.
+    /// Per replica, the example ids of minibatch `batch` of its plan and their augmentation
+    /// draws (empty without augmentation).
     ///
     /// # Panics
     /// When `batch` is past the epoch's last batch (a loop bug, not input).
-    pub fn ids(&self, batch: usize) -> Vec<&[usize]> {
+    pub fn batch(&self, batch: usize) -> Vec<(&[usize], Vec<AugmentDraw>)> {
         self.plans
             .iter()
             .map(|p| {
-                p.order
-                    .chunks(self.batch_size)
-                    .nth(batch)
-                    .expect("the loop's batches are the plan's")
+                let start = batch * self.batch_size;
+                assert!(start < p.order.len(), "the loop's batches are the plan's");
+                let end = (start + self.batch_size).min(p.order.len());
+                (&p.order[start..end], p.augment_at(start..end))
             })
             .collect()
     }
 }
 
 impl Trainer<'_> {
-    /// The loop of this run's recipe over its training set.
+    /// The loop of this run's recipe over its training set (the replicas' resamples, when they
+    /// vary the data source, all of one size).
     pub fn training_loop(&self) -> Loop {
-        Loop::new(&self.specs[0].train, self.data.dataset.train.len())
+        Loop::new(&self.specs[0].train, self.sets[0].len())
     }
 
     /// Every replica's data plan and dropout stream of `epoch`.
@@ -176,7 +180,7 @@ impl Trainer<'_> {
         EpochPlan::new(
             &spec.seeds,
             epoch,
-            ds.train.len(),
+            &self.sets[r],
             spec.train.batch_size,
             // On CUDA the low-level source is cuDNN's choice of algorithms, but for grouped
             // convolutions cuDNN picks deterministic ones anyway (measured on an H100), so a

@@ -101,7 +101,7 @@ impl<'a> Evaluator<'a> {
                     &ds.test,
                     geo,
                     chunk,
-                    &draws,
+                    &draws[..chunk.len()],
                     TTA_PADDING,
                     &self.data.pad_value,
                     &mut buf,

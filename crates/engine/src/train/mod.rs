@@ -17,6 +17,7 @@ mod run;
 mod step;
 
 use runvar_core::data::Prepared;
+use runvar_core::resample::TrainingSet;
 use runvar_core::runspec::RunSpec;
 use runvar_core::seed::{stream, Source};
 use runvar_core::store::{BitFlipRecord, Environment, EpochMetrics};
@@ -64,6 +65,8 @@ pub struct Trainer<'a> {
     bit_flips: Vec<Option<BitFlipRecord>>,
     trace: bool,
     device_train: Option<DeviceSplit>,
+    /// Each replica's training set: the full set, or its resample (the `data` source).
+    sets: Vec<TrainingSet>,
 }
 
 /// The recipe of `spec` with everything a pack's replicas may differ in (seeds, bit flip)
@@ -73,6 +76,24 @@ fn pack_key(spec: &RunSpec) -> serde_json::Value {
     s.seeds = Default::default();
     s.bit_flip = None;
     serde_json::to_value(&s).unwrap_or_default()
+}
+
+/// Each replica's training set over `n` examples, drawn once for the run from its data seed
+/// ([`TrainingSet::of`]). A pack's replicas share one loop, so their sets are of one size (the
+/// pack key already makes their fractions equal: a bootstrap and the full set both have `n`).
+fn training_sets(specs: &[RunSpec], n: usize) -> Result<Vec<TrainingSet>, EngineError> {
+    let sets = specs
+        .iter()
+        .map(|s| TrainingSet::of(s.seeds.data, s.train.data_fraction, n))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| EngineError::spec("train.data_fraction", e.to_string()))?;
+    if sets.iter().any(|s| s.len() != sets[0].len()) {
+        return Err(EngineError::spec(
+            "pack",
+            "the runs of a pack must train on training sets of one size",
+        ));
+    }
+    Ok(sets)
 }
 
 impl<'a> Trainer<'a> {
@@ -136,6 +157,7 @@ impl<'a> Trainer<'a> {
                 ));
             }
         }
+        let sets = training_sets(&specs, ds.train.len())?;
         let vs = VarStore::new(device);
         let mut inits: Vec<Init> = specs
             .iter()
@@ -154,6 +176,7 @@ impl<'a> Trainer<'a> {
             bit_flips,
             trace: false,
             device_train: None,
+            sets,
         };
         if device.is_cuda() {
             trainer = trainer.with_device_batches();
@@ -209,6 +232,11 @@ impl<'a> Trainer<'a> {
     /// The current variables of replica `index`, sorted by name.
     pub fn replica_params(&self, index: usize) -> Vec<(String, Vec<f32>)> {
         params::snapshot(&self.vs, self.replica(index))
+    }
+
+    /// Replica `index`'s training set: the full set, or its resample.
+    pub fn training_set(&self, index: usize) -> &TrainingSet {
+        &self.sets[index]
     }
 
     /// The bit flip applied at construction to the first replica, if any.

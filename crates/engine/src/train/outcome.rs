@@ -11,8 +11,11 @@ use runvar_core::store::{
 pub struct EpochTrace {
     /// Example ids in the order they were trained on.
     pub order: Vec<usize>,
-    /// Augmentation draw per example id.
+    /// Augmentation draw per slot of the training set (per example id without a resample).
     pub augment: Vec<AugmentDraw>,
+    /// The slot of the training set's multiset each entry of `order` came from (the shuffle's
+    /// permutation of the slots); empty without a resample, where the slot is the example id.
+    pub slots: Vec<usize>,
     /// Number of 32-bit draws the dropout stream gave this epoch.
     pub dropout_draws: usize,
 }

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use runvar_core::metrics::accuracy_and_cross_entropy;
-use runvar_core::store::{EpochMetrics, PackRecord, Placement, RunRecord, SpecRecord};
+use runvar_core::store::{DataRecord, EpochMetrics, PackRecord, Placement, RunRecord, SpecRecord};
 
 use super::evaluator::Evaluated;
 use super::outcome::{EpochTrace, Outcome, Snapshot};
@@ -117,6 +117,7 @@ impl Trainer<'_> {
                     rep.traces.push(EpochTrace {
                         order: plan.order,
                         augment: plan.augment,
+                        slots: plan.slots,
                         dropout_draws: rng.get_word_pos() as usize,
                     });
                 }
@@ -161,6 +162,12 @@ impl Trainer<'_> {
             param_count: self.param_count(),
             param_hash: params::hash(&self.vs, self.replica(r)),
             bit_flip: self.bit_flips[r].clone(),
+            data: self.specs[r].seeds.data.map(|seed| DataRecord {
+                seed,
+                examples: self.sets[r].len(),
+                distinct: self.sets[r].distinct(),
+                of: ds.train.len(),
+            }),
             test_accuracy: last.test_accuracy,
             test_cross_entropy: last.test_cross_entropy,
             n_test: ds.test.len(),

@@ -1,7 +1,7 @@
 //! One step of the loop: the minibatch of every replica, and one SGD step on it.
 
 use rand_chacha::ChaCha20Rng;
-use runvar_core::batches::EpochPlan;
+use runvar_core::runspec::AugmentDraw;
 use runvar_core::runspec::Precision;
 use tch::nn::OptimizerConfig;
 use tch::Tensor;
@@ -26,23 +26,24 @@ impl Trainer<'_> {
         .build(&self.vs, t.lr)?)
     }
 
-    /// The input and label tensors of examples `ids`, cropped and flipped per `plan`.
+    /// The input and label tensors of examples `ids`, `ids[k]` cropped and flipped per
+    /// `augment[k]` (empty: none).
     pub(crate) fn batch(
         &self,
-        plan: &EpochPlan,
         ids: &[usize],
+        augment: &[AugmentDraw],
         buf: &mut Vec<f32>,
     ) -> (Tensor, Tensor) {
         let aug = &self.specs[0].data.augment;
         if let Some(dev) = &self.device_train {
-            return dev.batch(ids, &plan.augment, aug.crop_padding);
+            return dev.batch(ids, augment, aug.crop_padding);
         }
         let ds = &self.data.dataset;
         gather(
             &ds.train,
             self.geometry(),
             ids,
-            &plan.augment,
+            augment,
             aug.crop_padding,
             &self.data.pad_value,
             buf,
@@ -68,11 +69,10 @@ impl Trainer<'_> {
         bufs: &mut [Vec<f32>],
     ) -> (Tensor, Tensor) {
         let (xs, ys): (Vec<Tensor>, Vec<Tensor>) = draws
-            .plans
-            .iter()
-            .zip(draws.ids(batch))
+            .batch(batch)
+            .into_iter()
             .zip(bufs.iter_mut())
-            .map(|((plan, ids), buf)| self.batch(plan, ids, buf))
+            .map(|((ids, augment), buf)| self.batch(ids, &augment, buf))
             .unzip();
         let x = self.net.replicas().interleave(&xs);
         let y = if let [y] = &ys[..] {
