@@ -38,7 +38,8 @@ impl Condition {
     }
 
     /// Parse `control`, `all`, or `source[+source...]` (`init`, `shuffle`, `augment`, `dropout`,
-    /// `low_level`, `bit_flip`). `run` is used to refuse sources it cannot vary.
+    /// `low_level`, `bit_flip`, `data`). `run` is used to refuse sources it cannot vary. `all`
+    /// is the paper's training sources ([`ALL_SOURCES`]): it does not vary `data`.
     ///
     /// # Errors
     /// [`SpecError::Invalid`] for an unknown source, or dropout/augment on a run without them.
@@ -64,7 +65,7 @@ impl Condition {
                     Source::parse(part).ok_or_else(|| {
                         invalid(format!(
                             "unknown source `{part}` in `{text}`; sources are init, shuffle, \
-                             augment, dropout, low_level, bit_flip (or control, all)"
+                             augment, dropout, low_level, bit_flip, data (or control, all)"
                         ))
                     })
                 })
@@ -91,7 +92,9 @@ impl Condition {
     }
 
     /// The run of replica `i`: seed `i` for each varied source, `fixed` for the others;
-    /// low-level on only if varied; a bit flip only if varied.
+    /// low-level on only if varied; a bit flip only if varied; a resample of the training set
+    /// (data seed `i`) only if `data` is varied, else the full training set. The study sets the
+    /// data fraction ([`super::plan`]).
     pub fn replica(&self, base: &RunSpec, i: u64, fixed: u64) -> RunSpec {
         let mut run = base.clone();
         let seed = |s: Source| if self.sources.contains(&s) { i } else { fixed };
@@ -100,6 +103,7 @@ impl Condition {
         run.seeds.augment = seed(Source::Augment);
         run.seeds.dropout = seed(Source::Dropout);
         run.seeds.low_level = seed(Source::LowLevel);
+        run.seeds.data = self.sources.contains(&Source::Data).then_some(i);
         run.low_level = self.sources.contains(&Source::LowLevel);
         run.bit_flip = self
             .sources

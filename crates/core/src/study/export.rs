@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{StudySpec, Survey};
 
 /// The columns of `runs.csv`, in order.
-pub const RUNS_CSV_HEADER: [&str; 19] = [
+pub const RUNS_CSV_HEADER: [&str; 20] = [
     "condition",
     "replica",
     "seed_init",
@@ -14,6 +14,7 @@ pub const RUNS_CSV_HEADER: [&str; 19] = [
     "seed_augment",
     "seed_dropout",
     "seed_low_level",
+    "seed_data",
     "low_level",
     "bit_flip_seed",
     "bit_flip_param",
@@ -41,7 +42,8 @@ fn field(s: &str) -> String {
 /// `runs.csv` of the study in `dir`: a header, then one line per counted run (see
 /// [`Survey`]) in condition and replica order. Accuracy is a fraction, cross-entropy in nats,
 /// `dir` relative to the study directory; the bit-flip columns are empty for runs without a
-/// flip, the pack columns for runs trained alone. Numbers are written in full (Rust's shortest
+/// flip, `seed_data` for runs on the full training set, the pack columns for runs trained
+/// alone. Numbers are written in full (Rust's shortest
 /// round-trip form).
 pub fn runs_csv(dir: &Path, study: &StudySpec, survey: &Survey) -> String {
     let mut out = RUNS_CSV_HEADER.join(",");
@@ -57,6 +59,7 @@ pub fn runs_csv(dir: &Path, study: &StudySpec, survey: &Survey) -> String {
             s.seeds.augment.to_string(),
             s.seeds.dropout.to_string(),
             s.seeds.low_level.to_string(),
+            s.seeds.data.map(|d| d.to_string()).unwrap_or_default(),
             s.low_level.to_string(),
             s.bit_flip
                 .as_ref()

@@ -37,10 +37,14 @@ pub fn plan(study: &StudySpec, dir: &Path) -> Vec<PlannedRun> {
     let mut runs = Vec::with_capacity(study.conditions.len() * study.replicas);
     for (c, cond) in study.conditions.iter().enumerate() {
         for i in 0..study.replicas {
+            let mut spec = cond.replica(&study.run, i as u64, study.fixed_seed);
+            if spec.seeds.data.is_some() {
+                spec.train.data_fraction = study.data_fraction;
+            }
             runs.push(PlannedRun {
                 condition: c,
                 replica: i,
-                spec: cond.replica(&study.run, i as u64, study.fixed_seed),
+                spec,
                 dir: layout.run(&cond.name, i).dir().to_path_buf(),
             });
         }
@@ -155,6 +159,70 @@ mod tests {
         s = study();
         s.replicas = 1;
         assert!(s.validate().unwrap_err().to_string().contains("replicas"));
+    }
+
+    #[test]
+    fn only_conditions_that_vary_data_resample_the_training_set() {
+        let run = RunSpec::from_preset("digits-mlp").unwrap();
+        let mut s = StudySpec::new(run.clone(), 3);
+        s.conditions = ["control", "init", "data", "data+init", "all"]
+            .iter()
+            .map(|c| Condition::parse(c, &run).unwrap())
+            .collect();
+        assert_eq!(s.conditions[3].sources, [Source::Init, Source::Data]);
+        assert!(
+            !s.conditions[4].sources.contains(&Source::Data),
+            "`all` is the paper's"
+        );
+        s.data_fraction = Some(0.5);
+        s.validate().unwrap();
+        let runs = plan(&s, Path::new("st"));
+        for r in &runs {
+            let name = s.conditions[r.condition].name.as_str();
+            let varies = name.contains("data");
+            assert_eq!(
+                r.spec.seeds.data,
+                varies.then_some(r.replica as u64),
+                "{name}"
+            );
+            assert_eq!(r.spec.train.data_fraction, varies.then_some(0.5), "{name}");
+            if name == "data" {
+                assert_eq!((r.spec.seeds.init, r.spec.seeds.shuffle), (0, 0));
+            }
+            r.spec.validate().unwrap();
+        }
+        // Runs that do not vary data are the runs they were before the source existed.
+        let before = StudySpec::new(run.clone(), 3);
+        let old = plan(&before, Path::new("st"));
+        assert_eq!(runs[3].spec, old[3].spec, "init replica 0");
+        assert_eq!(
+            serde_json::to_value(&runs[0].spec).unwrap()["seeds"],
+            serde_json::json!({
+                "init": 0, "shuffle": 0, "augment": 0, "dropout": 0, "low_level": 0
+            })
+        );
+    }
+
+    #[test]
+    fn bad_data_fractions_are_named() {
+        let run = RunSpec::from_preset("digits-mlp").unwrap();
+        let mut s = StudySpec::new(run.clone(), 3);
+        s.data_fraction = Some(0.5);
+        let msg = s.validate().unwrap_err().to_string();
+        assert!(
+            msg.contains("data_fraction") && msg.contains("no condition varies"),
+            "{msg}"
+        );
+        s.conditions.push(Condition::parse("data", &run).unwrap());
+        for f in [0.0, 1.5, f64::NAN, 1e-5] {
+            s.data_fraction = Some(f);
+            let msg = s.validate().unwrap_err().to_string();
+            assert!(msg.starts_with("`data_fraction`: "), "{f}: {msg}");
+        }
+        s.data_fraction = None;
+        s.run.train.data_fraction = Some(0.5);
+        let msg = s.validate().unwrap_err().to_string();
+        assert!(msg.contains("run.train.data_fraction"), "{msg}");
     }
 
     #[test]
