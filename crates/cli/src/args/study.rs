@@ -2,17 +2,18 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 use runvar_core::runspec::RunSpec;
+use runvar_core::study::target::DEFAULT_MAX_REPLICAS;
 use runvar_core::study::{
-    self, Condition, Mitigation, StudyFile, StudySpec, DEFAULT_CYCLES, DEFAULT_PRESET,
+    self, Condition, Mitigation, StudyFile, StudySpec, Target, DEFAULT_CYCLES, DEFAULT_PRESET,
     DEFAULT_REPLICAS,
 };
 
 use super::run::{DataFlags, DeviceFlag, Limits, Output, PerCommand, RunFlags, Task, Threads};
 use super::slurm::{Backend, SlurmFlags};
-use super::values::at_least_one;
+use super::values::{at_least_one, fraction, positive};
 
 /// `runvar study`.
 #[derive(Debug, Args)]
@@ -20,13 +21,30 @@ pub struct StudyArgs {
     /// `--preset` or `--spec` (a study file).
     #[command(flatten)]
     pub task: Task<StudyArgs>,
-    /// Replicas per condition (default 16).
+    /// Replicas per condition (default 16); with --target-ci, the first round's.
     #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub replicas: Option<usize>,
     /// Conditions, comma-separated: control, init, shuffle, augment, dropout, low_level,
-    /// bit_flip, all, or combinations such as init+shuffle.
+    /// bit_flip, all, or combinations such as init+shuffle. `data` (each replica trains on its
+    /// own bootstrap resample of the training set) is not part of `all` nor of the default
+    /// list; name it: data, data+init, ...
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub conditions: Option<Vec<String>>,
+    /// The conditions that vary `data` train each replica on round(F x n) distinct training
+    /// examples, drawn without replacement, instead of a bootstrap resample; F in (0, 1].
+    #[arg(long, value_parser = fraction, value_name = "F")]
+    pub data_fraction: Option<f64>,
+    /// Train in rounds until the 95% bootstrap interval of every condition's accuracy SD is
+    /// narrower than W percentage points (or --max-replicas is reached). The first round is
+    /// --replicas; each later round adds half as many replicas again (at least 4), rounded up
+    /// to whole packs. The report says where and why it stopped. Rerun the same command to
+    /// resume; W and --max-replicas may change on a rerun. Not with --backend slurm.
+    #[arg(long, value_parser = positive, value_name = "W")]
+    pub target_ci: Option<f64>,
+    /// With --target-ci: at most M replicas per condition (default 64, or --replicas when
+    /// that is larger).
+    #[arg(long, value_parser = at_least_one, value_name = "M")]
+    pub max_replicas: Option<usize>,
     /// Mitigations to evaluate against the `all` condition, comma-separated: snapshot, flip,
     /// crop25, crop81, flip-crop25, flip-crop81, or snapshot+<view> (e.g. snapshot+flip).
     /// TTA reuses the trained `all` runs; snapshot trains the same seeds as snapshot ensembles.
@@ -78,7 +96,8 @@ impl PerCommand for StudyArgs {
     const PRESET: Option<&'static str> = Some(DEFAULT_PRESET);
     const PRESET_HELP: &'static str = "The task (default: mnist1d-mlp)";
     const SPEC_HELP: &'static str = "A study file (TOML): replicas, conditions, fixed_seed, \
-                                     bootstrap, pack, and a [run] table";
+                                     bootstrap, pack, data_fraction, target_ci, max_replicas, \
+                                     and a [run] table";
     /// One per run: runs train side by side, one per core (`--workers`).
     const THREADS: usize = 1;
     const THREADS_HELP: &'static str = "Intra-op threads per run (default: the spec's, else 1; \
@@ -94,17 +113,17 @@ impl StudyArgs {
     /// The study file cannot be read or parsed; an unknown preset, condition or mitigation; a
     /// value the spec refuses.
     pub fn study(&self) -> anyhow::Result<(StudySpec, bool)> {
-        let (mut study, file_pack) = match &self.task.spec {
+        let (mut study, file_pack, file_cap) = match &self.task.spec {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("{}: cannot read", path.display()))?;
                 let file = StudyFile::from_toml_str(&text, path)?;
-                let pack = file.pack;
-                (file.into_spec(path)?, pack)
+                let (pack, cap) = (file.pack, file.max_replicas);
+                (file.into_spec(path)?, pack, cap)
             }
             None => {
                 let run = RunSpec::from_preset(self.task.preset().unwrap_or(DEFAULT_PRESET))?;
-                (StudySpec::new(run, DEFAULT_REPLICAS), None)
+                (StudySpec::new(run, DEFAULT_REPLICAS), None, None)
             }
         };
         RunFlags::new(&self.threads)
@@ -123,6 +142,10 @@ impl StudyArgs {
                 .map(|n| Condition::parse(n, &study.run))
                 .collect::<Result<_, _>>()?;
         }
+        if let Some(f) = self.data_fraction {
+            study.data_fraction = Some(f);
+        }
+        study.target = self.target(&study, file_cap)?;
         if let Some(names) = &self.mitigations {
             let ms = names
                 .iter()
@@ -132,5 +155,30 @@ impl StudyArgs {
         }
         study.validate()?;
         Ok((study, pack_given.is_some()))
+    }
+
+    /// The `--target-ci` rule of `study` (its replicas the first round): the flags over the
+    /// study file's `target_ci` and `max_replicas` (`file_cap`, as written).
+    fn target(&self, study: &StudySpec, file_cap: Option<usize>) -> anyhow::Result<Option<Target>> {
+        let cap = self.max_replicas.or(file_cap);
+        let Some(ci_width) = self.target_ci.or(study.target.as_ref().map(|t| t.ci_width)) else {
+            if let Some(m) = cap {
+                bail!("--max-replicas {m}: caps the rounds of --target-ci W; add --target-ci");
+            }
+            return Ok(None);
+        };
+        let first_round = study.replicas;
+        let max_replicas = cap.unwrap_or(DEFAULT_MAX_REPLICAS.max(first_round));
+        if max_replicas < first_round {
+            bail!(
+                "--max-replicas {max_replicas} is below --replicas {first_round}: the first round \
+                 would already pass the cap"
+            );
+        }
+        Ok(Some(Target {
+            ci_width,
+            max_replicas,
+            first_round,
+        }))
     }
 }

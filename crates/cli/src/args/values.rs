@@ -14,6 +14,24 @@ pub fn at_least_one(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A fraction of the training set: a number in `(0, 1]` (`--data-fraction`).
+pub fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+        Ok(f) => Err(format!("must be in (0, 1], e.g. 0.5 (got {f})")),
+        Err(e) => Err(format!("{e} (expected a number in (0, 1], e.g. 0.5)")),
+    }
+}
+
+/// A positive, finite number (`--target-ci`'s width in percentage points).
+pub fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(x) => Err(format!("must be a positive number, e.g. 0.2 (got {x})")),
+        Err(e) => Err(format!("{e} (expected a positive number, e.g. 0.2)")),
+    }
+}
+
 /// On or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OnOff {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use runvar_core::data;
 use runvar_core::runspec::Device;
-use runvar_core::store::{RunFiles, SpecRecord};
+use runvar_core::store::{RunFiles, SpecRecord, StudyDir};
 use runvar_core::study::{self, StudySpec};
 use runvar_engine::{device, memory, pool, EngineError};
 
@@ -291,12 +291,70 @@ fn train_missing(
     (here.len(), counted.difference(&here).count())
 }
 
+/// Train `study` in `dir` as [`execute`] does; a `--target-ci` study round after round, each
+/// round's replicas written to its `study.json` before the round is trained, until
+/// [`study::target::standing`] says stop (or a run fails: a round with failures is not
+/// grown). Returns [`execute`]'s failures and survey of the last round.
+fn train_rounds(
+    study: &mut StudySpec,
+    dir: &Path,
+    workers: usize,
+    quiet: bool,
+) -> anyhow::Result<(Vec<String>, study::Survey)> {
+    loop {
+        let (failures, survey) = execute(study, dir, workers, quiet)?;
+        let Some(target) = study.target.clone() else {
+            return Ok((failures, survey));
+        };
+        if !failures.is_empty() {
+            return Ok((failures, survey));
+        }
+        let standing = study::target::standing(study, &survey)
+            .map_err(|(condition, e)| anyhow::anyhow!("condition `{condition}`: {e}"))?;
+        let study::target::Standing::Next(next, widths) = standing else {
+            return Ok((failures, survey));
+        };
+        if !quiet {
+            let widest = widths
+                .iter()
+                .max_by(|a, b| a.width().total_cmp(&b.width()))
+                .expect("a study has conditions");
+            eprintln!(
+                "runvar: {} replicas: {}'s accuracy-SD interval is {:.2} pp wide, target {:.2}; \
+                 next round to {next} replicas",
+                study.replicas,
+                widest.condition,
+                widest.width(),
+                target.ci_width
+            );
+        }
+        study.replicas = next;
+        StudyDir::at(dir).replace(&*study)?;
+    }
+}
+
 /// Run `runvar study`.
 pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
     let (mut study, pack_given) = a.study()?;
-    check_sizes(&study)?;
+    match &study.target {
+        // Sized for the cap: the rounds may grow the study to it.
+        Some(t) => check_sizes(&StudySpec {
+            replicas: study.replicas.max(t.max_replicas),
+            ..study.clone()
+        })
+        .context("--max-replicas")?,
+        None => check_sizes(&study)?,
+    }
     let dir = a.out.clone().unwrap_or_else(|| default_dir(&study));
     if a.backend == Backend::Slurm {
+        if study.target.is_some() {
+            bail!(
+                "--target-ci: the Slurm backend submits a fixed plan (one array task per unit, \
+                 then the report job), so nothing is there to decide after a round whether to \
+                 train another; run --target-ci with --backend local, or submit a fixed \
+                 --replicas N"
+            );
+        }
         if let Some(w) = a.workers {
             bail!("--workers {w}: with --backend slurm each array task trains one unit");
         }
@@ -316,7 +374,9 @@ pub fn run(a: StudyArgs) -> anyhow::Result<Outcome> {
     if !pack_given {
         study.pack = settle_default_pack(&study, &dir, a.output.silent())?;
     }
-    let (failures, survey) = execute(&study, &dir, workers, a.output.silent())?;
+    // A `--target-ci` study resumes at the round its directory is in.
+    let mut study = study::target::resume(study, &dir)?;
+    let (failures, survey) = train_rounds(&mut study, &dir, workers, a.output.silent())?;
     let reported = (|| -> anyhow::Result<()> {
         let report = study::build_report(&dir, &study, &survey)?;
         study::write_report(&dir, &report)?;

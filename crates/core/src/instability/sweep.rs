@@ -116,6 +116,8 @@ pub fn sweep_study(config: &SweepConfig, replicas: usize) -> StudySpec {
         bootstrap: 10_000,
         mitigations: Vec::new(),
         pack: 1,
+        data_fraction: None,
+        target: None,
     }
 }
 

@@ -225,6 +225,31 @@ impl StudyDir {
         }
     }
 
+    /// Replace the `study.json` of an existing study directory with `spec`, atomically (a
+    /// reader sees the old file or the new one, never a mix): for what a study may change
+    /// about itself without changing any run, such as the rounds of a `--target-ci` study.
+    ///
+    /// # Errors
+    /// [`StudyDirError::Io`] naming the directory.
+    pub fn replace<T: Serialize>(&self, spec: &T) -> Result<(), StudyDirError> {
+        let tmp = self.root.join(format!(
+            ".study.json.{}",
+            TempOwner::this_process().temporary_name("study", 0)
+        ));
+        let json = to_versioned_json(spec);
+        let written = fs::write(&tmp, json.as_bytes())
+            .and_then(|_| fs::File::open(&tmp)?.sync_all())
+            .and_then(|_| fs::rename(&tmp, self.spec_path()));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written.map_err(|source| StudyDirError::Io {
+            path: self.root.clone(),
+            what: "cannot write study.json",
+            source,
+        })
+    }
+
     /// The claim file of the unit of condition `condition` that starts at replica
     /// `first_replica`: `claims/<condition>.<NNNN>.json` ([`super::claim`]).
     pub fn claim_path(&self, condition: &str, first_replica: usize) -> PathBuf {

@@ -159,7 +159,7 @@ pub fn build_report(
         }
     }
     fill_ratios(&mut rows, "all", &boot);
-    Ok(StudyReport {
+    let mut report = StudyReport {
         title: format!(
             "runvar study: {}",
             study
@@ -180,7 +180,16 @@ pub fn build_report(
         environment,
         mitigations: mitigation_rows(survey, study, &boot)?,
         runs_csv: super::runs_csv(dir, study, survey),
-    })
+    };
+    if study.target.is_some() {
+        // Where and why a `--target-ci` study stopped, first: it says what N the rows rest on.
+        let standing = super::target::standing(study, survey)
+            .map_err(|(condition, source)| AnalysisError::Metrics { condition, source })?;
+        report
+            .notes
+            .insert(0, super::target::note(study, &standing));
+    }
+    Ok(report)
 }
 
 /// Write `report.json`, `report.md`, `report.html` and `runs.csv` into `dir`, and each

@@ -7,6 +7,9 @@
 //! fixed_seed = 0                         # default 0
 //! bootstrap = 10000                      # default 10 000
 //! pack = 4                               # default: default_pack(run, replicas)
+//! data_fraction = 0.5                    # default: bootstrap resamples (conditions with data)
+//! target_ci = 0.2                        # default: none, a fixed number of replicas
+//! max_replicas = 64                      # default: DEFAULT_MAX_REPLICAS (with target_ci)
 //! [run]                                  # default: the preset DEFAULT_PRESET
 //! preset = "digits-mlp"
 //! ```
@@ -41,6 +44,13 @@ pub struct StudyFile {
     pub bootstrap: Option<usize>,
     /// Replicas trained together as one stacked model.
     pub pack: Option<usize>,
+    /// The training fraction of the conditions that vary `data` ([`StudySpec::data_fraction`]).
+    pub data_fraction: Option<f64>,
+    /// Train in rounds until every accuracy-SD interval is narrower than this many
+    /// percentage points ([`StudySpec::target`]); `replicas` is then the first round.
+    pub target_ci: Option<f64>,
+    /// The cap of a `target_ci` study.
+    pub max_replicas: Option<usize>,
 }
 
 impl StudyFile {
@@ -94,6 +104,20 @@ impl StudyFile {
                 .map(|n| Condition::parse(n, &run))
                 .collect::<Result<_, _>>()?,
         };
+        let target = match (self.target_ci, self.max_replicas) {
+            (Some(ci_width), cap) => Some(super::Target {
+                ci_width,
+                max_replicas: cap.unwrap_or(super::target::DEFAULT_MAX_REPLICAS.max(replicas)),
+                first_round: replicas,
+            }),
+            (None, Some(_)) => {
+                return Err(SpecError::Invalid {
+                    field: "max_replicas".into(),
+                    message: "caps the rounds of a target_ci study; set target_ci too".into(),
+                })
+            }
+            (None, None) => None,
+        };
         let spec = StudySpec {
             run,
             replicas,
@@ -102,6 +126,8 @@ impl StudyFile {
             bootstrap: self.bootstrap.unwrap_or_else(default_bootstrap),
             mitigations: Vec::new(),
             pack,
+            data_fraction: self.data_fraction,
+            target,
         };
         spec.validate()?;
         Ok(spec)

@@ -1,9 +1,11 @@
 //! Studies: the paper's protocol (docs/protocol.md section 2) as N replicas per condition.
 //!
 //! A condition names the sources it varies (`init`, `init+shuffle`, `all`, `control`,
-//! `bit_flip`). Replica i of a condition uses seed i for each varied source and the study's
-//! fixed seed for every other source, with low-level nondeterminism on only where the condition
-//! varies it. [`plan`] turns a [`StudySpec`] into run specs and finds what is left to do.
+//! `bit_flip`, `data`). Replica i of a condition uses seed i for each varied source and the
+//! study's fixed seed for every other source, with low-level nondeterminism on only where the
+//! condition varies it, and the full training set where it does not vary `data`. [`plan`]
+//! turns a [`StudySpec`] into run specs and finds what is left to do; a `--target-ci` study
+//! plans its replicas in rounds ([`target`]).
 
 mod build;
 mod condition;
@@ -16,6 +18,7 @@ mod plan;
 mod resume;
 mod status;
 mod survey;
+pub mod target;
 mod units;
 
 use std::path::Path;
@@ -31,6 +34,7 @@ pub use plan::{plan, PlannedRun};
 pub use resume::{not_counted, prepare, NotCounted, PrepareError, RemoveError};
 pub use status::{ClaimStatus, ConditionStatus, StudyStatus};
 pub use survey::{RunState, Survey};
+pub use target::Target;
 pub use units::{claim_path, claim_unit, unit_key, units};
 
 use crate::runspec::{RunSpec, SpecError};
@@ -61,6 +65,26 @@ pub struct StudySpec {
     /// size, padded with throw-away copies when a condition has fewer runs left.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub pack: usize,
+    /// `F` of the conditions that vary `data`: each of their replicas trains on `round(F n)`
+    /// distinct training examples instead of a bootstrap resample of `n` (their runs'
+    /// `train.data_fraction`; see [`crate::resample`]). Absent: the bootstrap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_fraction: Option<f64>,
+    /// With `--target-ci`: the stopping rule ([`target`]). `replicas` is then the current
+    /// round's replicas, not a fixed N: it grows, round by round, until the rule says stop,
+    /// and `study.json` is rewritten at the start of each round.
+    ///
+    /// So `study.json` holds the target, the cap and the first round here, and the current
+    /// count in `replicas`. What a study's runs are is fixed by everything else: replica i of
+    /// a condition is the same run whatever the round it was trained in. A rerun therefore
+    /// resumes at the count the directory holds ([`target::resume`]), a plain study of N
+    /// replicas may go on as a `--target-ci` study whose first round is N, and a rerun may
+    /// change `W` and `M` (the new ones are written to `study.json`): neither changes any run's
+    /// bits, only how many replicas are trained. Rounds already trained are kept, so a wider
+    /// `W` or a lower `M` stops at once rather than removing runs. A different first round
+    /// (`--replicas`) is refused, as any other change of the spec is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
 }
 
 fn default_bootstrap() -> usize {
@@ -125,6 +149,8 @@ impl StudySpec {
             bootstrap: default_bootstrap(),
             mitigations: Vec::new(),
             pack: 1,
+            data_fraction: None,
+            target: None,
         }
     }
 
@@ -133,6 +159,8 @@ impl StudySpec {
     /// # Errors
     /// [`SpecError::Invalid`] naming the field.
     pub fn validate(&self) -> Result<(), SpecError> {
+        // First: a fraction in the run names the study's own key.
+        self.validate_data_and_target()?;
         self.run.validate()?;
         let invalid = |field: &str, message: String| SpecError::Invalid {
             field: field.into(),
@@ -169,6 +197,50 @@ impl StudySpec {
                 "bootstrap",
                 format!("must be at least 100 resamples (got {})", self.bootstrap),
             ));
+        }
+        Ok(())
+    }
+
+    /// The checks of [`StudySpec::data_fraction`] and [`StudySpec::target`].
+    fn validate_data_and_target(&self) -> Result<(), SpecError> {
+        let invalid = |field: &str, message: String| SpecError::Invalid {
+            field: field.into(),
+            message,
+        };
+        if self.run.train.data_fraction.is_some() {
+            return Err(invalid(
+                "run.train.data_fraction",
+                "a study sets the fraction with its own `data_fraction` (--data-fraction), for \
+                 the conditions that vary data"
+                    .into(),
+            ));
+        }
+        if let Some(f) = self.data_fraction {
+            let varies = |c: &Condition| c.sources.contains(&crate::seed::Source::Data);
+            if !self.conditions.iter().any(varies) {
+                return Err(invalid(
+                    "data_fraction",
+                    "no condition varies `data`; add one, such as data or data+init".into(),
+                ));
+            }
+            let g = self.run.data.dataset.geometry().train;
+            let n = self.run.data.train_limit.map_or(g, |l| l.min(g));
+            crate::resample::fraction_size(f, n).map_err(|e| match e {
+                SpecError::Invalid { message, .. } => invalid("data_fraction", message),
+                other => other,
+            })?;
+        }
+        if let Some(t) = &self.target {
+            t.check().map_err(|m| invalid("target", m))?;
+            if t.first_round > self.replicas {
+                return Err(invalid(
+                    "target.first_round",
+                    format!(
+                        "{} is more than the study's {} replicas",
+                        t.first_round, self.replicas
+                    ),
+                ));
+            }
         }
         Ok(())
     }
