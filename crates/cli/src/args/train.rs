@@ -9,7 +9,7 @@ use runvar_core::runspec::{BitFlipSpec, RunSpec};
 
 use super::run::{DataFlags, DeviceFlag, Limits, LowLevel, Numerics, Output, PerCommand};
 use super::run::{RunFlags, Task, Threads};
-use super::values::at_least_one;
+use super::values::{at_least_one, fraction};
 
 /// `runvar train`.
 #[derive(Debug, Args)]
@@ -35,6 +35,14 @@ pub struct TrainArgs {
     /// Seed of the low-level permutation.
     #[arg(long, value_name = "SEED")]
     pub seed_low_level: Option<u64>,
+    /// Train on a bootstrap resample of the training set (n draws with replacement) drawn from
+    /// this seed, instead of the full set: the `data` source.
+    #[arg(long, value_name = "SEED")]
+    pub seed_data: Option<u64>,
+    /// With a data seed: a subsample of round(F x n) distinct training examples, drawn without
+    /// replacement, instead of the bootstrap; F in (0, 1].
+    #[arg(long, value_parser = fraction, value_name = "F")]
+    pub data_fraction: Option<f64>,
     /// Move one initial weight by one float32 ULP; SEED picks the element and the direction.
     #[arg(long, value_name = "SEED")]
     pub bit_flip: Option<u64>,
@@ -102,6 +110,10 @@ impl TrainArgs {
         s.augment = self.seed_augment.unwrap_or(s.augment);
         s.dropout = self.seed_dropout.unwrap_or(s.dropout);
         s.low_level = self.seed_low_level.unwrap_or(s.low_level);
+        s.data = self.seed_data.or(s.data);
+        if let Some(f) = self.data_fraction {
+            spec.train.data_fraction = Some(f);
+        }
         if let Some(seed) = self.bit_flip {
             spec.bit_flip = Some(BitFlipSpec {
                 seed,
