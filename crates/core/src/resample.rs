@@ -25,8 +25,27 @@
 
 use rand::Rng;
 
-use crate::runspec::SpecError;
 use crate::seed::{stream, Source};
+
+/// Why a data fraction (`train.data_fraction`, `--data-fraction`) cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FractionError {
+    /// A fraction without a data seed: there is no resample to take it of.
+    #[error("subsamples the data resample, but no data seed is set (seeds.data, --seed-data)")]
+    NoSeed,
+    /// Not in `(0, 1]`, NaN included.
+    #[error("must be in (0, 1] (got {0})")]
+    OutOfRange(f64),
+    /// `round(F n)` is 0.
+    #[error("{fraction} of {n} training examples rounds to none; use a larger fraction")]
+    Empty {
+        /// The fraction.
+        fraction: f64,
+        /// The training examples.
+        n: usize,
+    },
+}
 
 /// The training examples of one run, as a multiset of example ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,13 +61,13 @@ impl TrainingSet {
     /// `fraction` (`seeds.data` and `train.data_fraction` of its spec).
     ///
     /// # Errors
-    /// [`SpecError::Invalid`] naming `train.data_fraction`: a fraction without a data seed, a
-    /// fraction outside `(0, 1]`, or one that keeps no example of the `n`.
+    /// [`FractionError`]: a fraction without a data seed, a fraction outside `(0, 1]`, or one
+    /// that keeps no example of the `n`.
     pub fn of(
         seed: Option<u64>,
         fraction: Option<f64>,
         n: usize,
-    ) -> Result<TrainingSet, SpecError> {
+    ) -> Result<TrainingSet, FractionError> {
         match (seed, fraction) {
             (None, None) => Ok(TrainingSet::Full(n)),
             (Some(seed), None) => Ok(TrainingSet::Sample(bootstrap(seed, n))),
@@ -106,15 +125,10 @@ impl TrainingSet {
 /// and return the examples it keeps ([`fraction_size`]).
 ///
 /// # Errors
-/// [`SpecError::Invalid`] naming `train.data_fraction`: no data seed, or as [`fraction_size`].
-pub fn check_fraction(seed: Option<u64>, f: f64, n: usize) -> Result<usize, SpecError> {
+/// [`FractionError::NoSeed`], or as [`fraction_size`].
+pub fn check_fraction(seed: Option<u64>, f: f64, n: usize) -> Result<usize, FractionError> {
     if seed.is_none() {
-        return Err(SpecError::Invalid {
-            field: "train.data_fraction".into(),
-            message: "subsamples the data resample, but no data seed is set (seeds.data, \
-                      --seed-data)"
-                .into(),
-        });
+        return Err(FractionError::NoSeed);
     }
     fraction_size(f, n)
 }
@@ -122,21 +136,15 @@ pub fn check_fraction(seed: Option<u64>, f: f64, n: usize) -> Result<usize, Spec
 /// Examples a fraction `f` keeps of `n`: `round(f n)`, half away from zero.
 ///
 /// # Errors
-/// [`SpecError::Invalid`] naming `train.data_fraction` for `f` outside `(0, 1]` (NaN included)
-/// or a size of 0.
-pub fn fraction_size(f: f64, n: usize) -> Result<usize, SpecError> {
-    let invalid = |message: String| SpecError::Invalid {
-        field: "train.data_fraction".into(),
-        message,
-    };
+/// [`FractionError::OutOfRange`] for `f` outside `(0, 1]` (NaN included);
+/// [`FractionError::Empty`] for a size of 0.
+pub fn fraction_size(f: f64, n: usize) -> Result<usize, FractionError> {
     if !(f > 0.0 && f <= 1.0) {
-        return Err(invalid(format!("must be in (0, 1] (got {f})")));
+        return Err(FractionError::OutOfRange(f));
     }
     let m = (f * n as f64).round() as usize;
     if m == 0 {
-        return Err(invalid(format!(
-            "{f} of {n} training examples rounds to none; use a larger fraction"
-        )));
+        return Err(FractionError::Empty { fraction: f, n });
     }
     Ok(m.min(n))
 }

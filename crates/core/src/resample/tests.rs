@@ -98,10 +98,9 @@ fn bad_fractions_and_a_fraction_without_a_seed_are_named() {
     }
     let msg = fraction_size(0.001, 100).unwrap_err().to_string();
     assert!(msg.contains("rounds to none"), "{msg}");
-    let msg = TrainingSet::of(None, Some(0.5), 100)
-        .unwrap_err()
-        .to_string();
-    assert!(msg.contains("seeds.data"), "{msg}");
+    let e = TrainingSet::of(None, Some(0.5), 100).unwrap_err();
+    assert_eq!(e, FractionError::NoSeed);
+    assert!(e.to_string().contains("seeds.data"), "{e}");
 }
 
 #[test]

@@ -85,7 +85,8 @@ pub(super) fn validate(spec: &RunSpec) -> Result<(), SpecError> {
         // Its size needs the training set's: checked again on the loaded data.
         let n = spec.data.dataset.geometry().train;
         let n = spec.data.train_limit.map_or(n, |l| l.min(n));
-        crate::resample::check_fraction(spec.seeds.data, f, n)?;
+        crate::resample::check_fraction(spec.seeds.data, f, n)
+            .map_err(|e| invalid("train.data_fraction", e.to_string()))?;
     }
 
     let d = &spec.data;

@@ -225,10 +225,8 @@ impl StudySpec {
             }
             let g = self.run.data.dataset.geometry().train;
             let n = self.run.data.train_limit.map_or(g, |l| l.min(g));
-            crate::resample::fraction_size(f, n).map_err(|e| match e {
-                SpecError::Invalid { message, .. } => invalid("data_fraction", message),
-                other => other,
-            })?;
+            crate::resample::fraction_size(f, n)
+                .map_err(|e| invalid("data_fraction", e.to_string()))?;
         }
         if let Some(t) = &self.target {
             t.check().map_err(|m| invalid("target", m))?;
