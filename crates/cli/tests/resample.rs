@@ -15,7 +15,7 @@ fn json(path: &Path) -> serde_json::Value {
 #[test]
 fn train_records_its_resample() {
     let tmp = tempfile::tempdir().unwrap();
-    train_digits(tmp.path(), "boot", "1", &["--seed-data", "3"]);
+    let out = train_digits(tmp.path(), "boot", "1", &["--seed-data", "3"]);
     let rec = json(&tmp.path().join("boot/record.json"));
     let (n, distinct) = (
         rec["data"]["of"].as_u64().unwrap(),
@@ -31,6 +31,12 @@ fn train_records_its_resample() {
     assert!(
         (0.60..0.665).contains(&(distinct as f64 / n as f64)),
         "{rec}"
+    );
+    assert!(
+        out.contains(&format!(
+            "data: seed 3, {n} examples per epoch, {distinct} distinct of {n}"
+        )),
+        "{out}"
     );
     assert_eq!(
         json(&tmp.path().join("boot/spec.json"))["spec"]["seeds"]["data"],

@@ -228,6 +228,44 @@ fn an_interrupted_study_ends_in_the_runs_of_an_uninterrupted_one() {
     );
 }
 
+/// In packs: rounds are whole packs (3, then 8 with packs of 2), and replica i is the run it
+/// is in a plain study of as many replicas, whatever round trained it.
+#[test]
+fn packed_rounds_train_the_runs_of_a_plain_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let packed = ["--pack", "2", "--workers", "2"];
+    study(
+        tmp.path(),
+        &[
+            &packed[..],
+            &[
+                "--replicas",
+                "3",
+                "--target-ci",
+                "0.01",
+                "--max-replicas",
+                "8",
+                "--out",
+                "t",
+            ],
+        ]
+        .concat(),
+    );
+    study(
+        tmp.path(),
+        &[&packed[..], &["--replicas", "8", "--out", "p"]].concat(),
+    );
+    let (t, p) = (tmp.path().join("t"), tmp.path().join("p"));
+    assert_eq!(json(&t.join("study.json"))["replicas"], 8);
+    assert_eq!(
+        logits(&t),
+        logits(&p),
+        "a round's runs differ from the plain study's"
+    );
+    let rec = json(&t.join("runs/init/0007/record.json"));
+    assert_eq!(rec["pack"]["size"], 2);
+}
+
 #[test]
 fn bad_target_arguments_are_refused_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();

@@ -87,6 +87,13 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
             f.param, f.index, f.old_bits, f.new_bits, f.direction
         )?;
     }
+    if let Some(d) = &r.data {
+        writeln!(
+            stdout,
+            "data: seed {}, {} examples per epoch, {} distinct of {}",
+            d.seed, d.examples, d.distinct, d.of
+        )?;
+    }
     let (labels, classes) = (&outcome.labels, r.classes);
     for (t, logits) in &outcome.tta {
         let (acc, ce) = accuracy_and_cross_entropy(logits, labels, classes);
