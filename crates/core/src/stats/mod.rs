@@ -8,8 +8,14 @@
 
 pub mod bootstrap;
 pub mod describe;
+pub mod distributions;
 pub mod interval;
+pub mod noncentral_t;
 pub mod pairwise;
+pub mod special;
+
+#[cfg(test)]
+pub(crate) mod reference;
 
 pub use bootstrap::{
     bootstrap_sd, bootstrap_statistic, sd_ratio, Bootstrap, BootstrapEstimate, DEFAULT_RESAMPLES,
