@@ -25,7 +25,7 @@ import math
 import os
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 from statsmodels.stats.power import TTestIndPower
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -193,12 +193,20 @@ def power_cases():
         for p in [float(analysis.power(effect_size=d, nobs1=n, alpha=alpha))]
         if math.isfinite(p)
     ]
-    effect = [
-        [n, alpha, power, float(analysis.solve_power(nobs1=n, alpha=alpha, power=power))]
-        for n in [5, 10, 25, 50, 100]
-        for alpha in [0.05]
-        for power in [0.8]
-    ]
+    # solve_power's root finder stops at about 1e-6 relative; the last column solves
+    # statsmodels' own power function to 1e-15 with brentq.
+    effect = []
+    for n in [5, 10, 25, 50, 100]:
+        alpha, power = 0.05, 0.8
+        loose = float(analysis.solve_power(nobs1=n, alpha=alpha, power=power))
+        tight = optimize.brentq(
+            lambda d: analysis.power(effect_size=d, nobs1=n, alpha=alpha) - power,
+            0.99 * loose,
+            1.01 * loose,
+            xtol=1e-15,
+            rtol=1e-15,
+        )
+        effect.append([n, alpha, power, loose, float(tight)])
     return {"solve": solve, "power_at": at, "effect_at": effect}
 
 
@@ -264,9 +272,9 @@ def main():
         "sd_interval": sd_intervals(),
         "u_statistic": u_statistic(),
     }
+    text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     with open(OUT, "w") as f:
-        json.dump(doc, f, indent=1, allow_nan=False)
-        f.write("\n")
+        f.write(text)
     print(f"wrote {OUT}")
 
 

@@ -24,9 +24,11 @@ pub mod interval;
 pub mod noncentral_t;
 pub mod pairwise;
 pub mod permutation;
+pub mod power;
 pub mod special;
 pub mod t_test;
 pub mod two_sample;
+pub mod ustat;
 
 #[cfg(test)]
 pub(crate) mod reference;
@@ -39,8 +41,10 @@ pub use effect::{cohens_d, probability_of_improvement, Better, CohensD};
 pub use interval::Interval;
 pub use pairwise::{bootstrap_pairwise_mean, pair_mean_ratio};
 pub use permutation::{permutation_test, sign_flip_test, PermutationTest};
+pub use power::{detectable_effect, runs_per_arm, sd_interval, t_test_power, RunsNeeded};
 pub use t_test::{paired_t, welch, TTest};
 pub use two_sample::bootstrap_two_samples;
+pub use ustat::Hoeffding;
 
 #[cfg(doc)]
 use crate::metrics::MetricsError;
