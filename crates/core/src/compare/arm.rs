@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::pairing::RunSeeds;
 use super::CompareError;
-use crate::analysis::{load_inputs, read_labels, read_matrix, AnalyzeInputs, RunOutputs};
+use crate::analysis::{
+    load_inputs, read_labels, read_matrix, AnalysisError, AnalyzeInputs, RunOutputs,
+};
 use crate::metrics::{per_run, Logits};
 use crate::store::{from_versioned_json, RunFiles, SpecRecord, StudyDir};
 use crate::study::{StudySpec, Survey};
@@ -285,7 +287,20 @@ fn from_files(label: &str, paths: &[PathBuf], labels: Option<&Path>) -> Result<A
         labels: labels.map(Path::to_path_buf),
         features: Vec::new(),
     })
-    .map_err(|e| CompareError::Input(format!("{label}: {e}")))?;
+    .map_err(|e| match e {
+        // analyze's own count check (it needs two runs for pairwise metrics): said here in a
+        // comparison's terms.
+        AnalysisError::Inputs(msg)
+            if msg.starts_with("only one run") || msg.starts_with("no runs") =>
+        {
+            CompareError::TooFewRuns {
+                arm: label.to_string(),
+                found: usize::from(msg.starts_with("only one run")),
+                what: msg.split(';').next().unwrap_or(&msg).to_string(),
+            }
+        }
+        other => CompareError::Input(format!("{label}: {other}")),
+    })?;
     let dirs = paths.iter().all(|p| p.is_dir());
     let seeds = if dirs {
         loaded.runs.iter().map(|r| seeds_of(&r.source)).collect()

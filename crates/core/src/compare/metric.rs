@@ -1,6 +1,6 @@
 //! Every statistic of one metric (accuracy or cross-entropy) between the runs of A and B.
 //!
-//! Differences are always B − A, in the metric's units; [`Better`] says which sign is an
+//! Differences are always B - A, in the metric's units; [`Better`] says which sign is an
 //! improvement (accuracy: positive; cross-entropy: negative). The probability of improvement
 //! is the chance that a run of B is *better* than a run of A, whichever way better points.
 
@@ -53,6 +53,9 @@ impl<T> Maybe<T> {
     fn from_result(r: Result<T, MetricsError>) -> Maybe<T> {
         match r {
             Ok(v) => Maybe::Value(v),
+            Err(MetricsError::Undefined { reason, .. }) => Maybe::Undefined {
+                undefined: format!("undefined: {reason}"),
+            },
             Err(e) => Maybe::Undefined {
                 undefined: e.to_string(),
             },
@@ -73,7 +76,7 @@ impl<T> Maybe<T> {
 pub struct PairedStatistics {
     /// Pairs.
     pub pairs: usize,
-    /// Mean of the per-pair differences B − A, with a bootstrap interval resampling pairs.
+    /// Mean of the per-pair differences B - A, with a bootstrap interval resampling pairs.
     pub mean_difference: Estimate,
     /// Sign-flip permutation test of that mean.
     pub sign_flip: PermutationTest,

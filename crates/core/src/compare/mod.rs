@@ -173,8 +173,9 @@ pub(crate) fn label_difference(ours: &[i64], theirs: &[i64]) -> String {
 /// # Errors
 /// [`CompareError::DifferentTestSets`] when the arms scored different test sets;
 /// [`CompareError::TooFewRuns`] under 2 runs in an arm; [`CompareError::Input`] when A and B
-/// are the same runs; [`CompareError::Statistic`] on bad settings.
+/// are the same runs or a setting is out of range.
 pub fn compare(a: &Arm, b: &Arm, s: &Settings) -> Result<Comparison, CompareError> {
+    s.validate()?;
     same_runs(a, b)?;
     if a.examples() != b.examples() || a.classes != b.classes || a.labels != b.labels {
         let detail = if a.classes != b.classes {
@@ -247,4 +248,137 @@ fn same_runs(a: &Arm, b: &Arm) -> Result<(), CompareError> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runspec::Seeds;
+
+    fn arm(label: &str, acc: &[f64], labels: Vec<i64>, seeds: Option<Vec<u64>>) -> Arm {
+        Arm {
+            label: label.into(),
+            description: "test runs".into(),
+            sources: (0..acc.len())
+                .map(|i| PathBuf::from(format!("{label}[{i}]")))
+                .collect(),
+            accuracy: acc.to_vec(),
+            cross_entropy: acc.iter().map(|a| 1.0 - a / 100.0).collect(),
+            labels,
+            labels_source: PathBuf::from(format!("{label}/labels.npy")),
+            classes: 3,
+            seeds: seeds.map(|s| {
+                s.into_iter()
+                    .map(|i| RunSeeds {
+                        seeds: Seeds {
+                            init: i,
+                            shuffle: i,
+                            ..Seeds::default()
+                        },
+                        bit_flip: None,
+                    })
+                    .collect()
+            }),
+            notes: Vec::new(),
+            study: None,
+        }
+    }
+
+    #[test]
+    fn different_test_sets_are_refused_naming_both() {
+        let s = Settings::default();
+        let a = arm("A", &[90.0, 91.0], vec![0, 1, 2, 0], None);
+        let b = arm("B", &[90.5, 91.5], vec![0, 1, 2, 1], None);
+        let msg = compare(&a, &b, &s).unwrap_err().to_string();
+        assert!(
+            msg.contains("A (A, labels A/labels.npy) and B (B, labels B/labels.npy)")
+                && msg.contains("1 of 4 labels differ, the first at index 3 (0 against 1)"),
+            "{msg}"
+        );
+        let b = arm("B", &[90.5, 91.5], vec![0, 1, 2], None);
+        let msg = compare(&a, &b, &s).unwrap_err().to_string();
+        assert!(msg.contains("4 labels against 3"), "{msg}");
+        let mut b = arm("B", &[90.5, 91.5], vec![0, 1, 2, 0], None);
+        b.classes = 4;
+        let msg = compare(&a, &b, &s).unwrap_err().to_string();
+        assert!(msg.contains("3 classes against 4"), "{msg}");
+    }
+
+    #[test]
+    fn too_few_runs_the_same_runs_and_bad_settings_are_refused() {
+        let s = Settings::default();
+        let a = arm("A", &[90.0, 91.0], vec![0, 1, 2, 0], None);
+        let one = arm("B", &[90.5], vec![0, 1, 2, 0], None);
+        let msg = compare(&a, &one, &s).unwrap_err().to_string();
+        assert!(
+            msg.contains("B: 1 run; a comparison needs at least 2 runs per arm"),
+            "{msg}"
+        );
+        let msg = compare(&a, &a, &s).unwrap_err().to_string();
+        assert!(msg.contains("are the same runs (A[0] is in both)"), "{msg}");
+        let b = arm("B", &[90.5, 91.5], vec![0, 1, 2, 0], None);
+        let bad = Settings { alpha: 1.5, ..s };
+        assert!(compare(&a, &b, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("--alpha 1.5"));
+    }
+
+    #[test]
+    fn seeds_decide_the_pairing() {
+        let s = Settings::default();
+        let labels = vec![0, 1, 2, 0];
+        let a = arm(
+            "A",
+            &[90.0, 91.0, 90.4],
+            labels.clone(),
+            Some(vec![0, 1, 2]),
+        );
+        let b = arm(
+            "B",
+            &[90.5, 91.5, 90.6],
+            labels.clone(),
+            Some(vec![0, 1, 2]),
+        );
+        let c = compare(&a, &b, &s).unwrap();
+        assert!(c.pairing.paired && c.pairing.pairs == 3, "{:?}", c.pairing);
+        let p = c.accuracy.stats.paired.as_ref().unwrap();
+        assert!((p.mean_difference.estimate - 0.4).abs() < 1e-12);
+        assert!(c.accuracy.verdict.test.starts_with("sign-flip"));
+        let other = arm(
+            "B",
+            &[90.5, 91.5, 90.6],
+            labels.clone(),
+            Some(vec![0, 5, 2]),
+        );
+        let c = compare(&a, &other, &s).unwrap();
+        assert!(!c.pairing.paired && c.accuracy.stats.paired.is_none());
+        assert!(
+            c.pairing.reason.contains("run 1 of A (A[1]) and of B (B[1]) differ in seed init (1 against 5), shuffle (1 against 5)"),
+            "{}",
+            c.pairing.reason
+        );
+        let arrays = arm("B", &[90.5, 91.5, 90.6], labels.clone(), None);
+        let c = compare(&a, &arrays, &s).unwrap();
+        assert!(
+            c.pairing.reason.contains("the runs of B record no seeds"),
+            "{}",
+            c.pairing.reason
+        );
+        let fewer = arm("B", &[90.5, 91.5], labels, Some(vec![0, 1]));
+        let c = compare(&a, &fewer, &s).unwrap();
+        assert!(
+            c.pairing.reason.contains("A has 3 runs and B has 2"),
+            "{}",
+            c.pairing.reason
+        );
+        // Two runs per arm: 6 splits, the smallest p is 1/3, and the note says 4 are needed.
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.contains("at least 4 runs per arm")),
+            "{:?}",
+            c.notes
+        );
+    }
 }

@@ -40,7 +40,7 @@ pub fn render(p: &Plan) -> String {
     let _ = writeln!(
         out,
         "  the difference is {:.3} run-to-run SDs (Cohen's d); two-sided two-sample t test at \
-         α = {}, power {} (exact, from the noncentral t distribution)",
+         alpha = {}, power {} (exact, from the noncentral t distribution)",
         p.effect_in_sds, p.alpha, p.power
     );
     out.push('\n');

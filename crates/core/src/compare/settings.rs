@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::CompareError;
 use crate::stats::{Bootstrap, DEFAULT_RESAMPLES};
 
 /// How a comparison resamples and decides.
@@ -33,6 +34,28 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Check the settings, naming the flag at fault.
+    ///
+    /// # Errors
+    /// [`CompareError::Input`] for `alpha` outside `(0, 1)` or a count of 0.
+    pub fn validate(&self) -> Result<(), CompareError> {
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(CompareError::Input(format!(
+                "--alpha {}: must be strictly between 0 and 1 (e.g. --alpha 0.05)",
+                self.alpha
+            )));
+        }
+        for (flag, n) in [
+            ("--permutations", self.permutations),
+            ("--bootstrap", self.bootstrap),
+        ] {
+            if n == 0 {
+                return Err(CompareError::Input(format!("{flag} 0: must be at least 1")));
+            }
+        }
+        Ok(())
+    }
+
     /// The bootstrap these settings ask for.
     pub fn bootstrap(&self) -> Bootstrap {
         Bootstrap {

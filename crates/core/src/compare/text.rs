@@ -69,7 +69,7 @@ fn metric(out: &mut String, r: &MetricResult, c: &Comparison) {
     }
     row(
         out,
-        "B − A",
+        "B - A",
         format!(
             "{}  {:.0}% bootstrap CI, {} resamples of each arm's runs",
             estimate(d, dec, true),
@@ -101,7 +101,7 @@ fn metric(out: &mut String, r: &MetricResult, c: &Comparison) {
         "effect in run-to-run SDs",
         match &m.effect_size {
             Maybe::Value(e) => format!(
-                "d = {:+.2} (Cohen's d: B − A over the pooled sample SD, {} {unit_word})",
+                "d = {:+.2} (Cohen's d: B - A over the pooled sample SD, {} {unit_word})",
                 e.d,
                 fixed(e.pooled_sd, dec)
             ),
@@ -116,7 +116,7 @@ fn metric(out: &mut String, r: &MetricResult, c: &Comparison) {
         );
         row(
             out,
-            "  mean of B_i − A_i",
+            "  mean of B_i - A_i",
             estimate(&p.mean_difference, dec, true),
         );
         row(
@@ -128,7 +128,7 @@ fn metric(out: &mut String, r: &MetricResult, c: &Comparison) {
     }
 }
 
-/// An estimate with its interval; `sign`: write `+` and `−` (differences), or not
+/// An estimate with its interval; `sign`: write `+` and `-` (differences), or not
 /// (probabilities).
 fn estimate(e: &Estimate, dec: usize, sign: bool) -> String {
     let num = |x: f64| if sign { signed(x, dec) } else { fixed(x, dec) };

@@ -1,8 +1,8 @@
 //! The one-line verdict a reader can paste into a paper, and how numbers are written in it.
 //!
 //! `B is better than A by 0.31 pp of test accuracy [0.12, 0.50] (95% CI), p = 0.004 from
-//! 10,000 permutations`, or `no difference detected in test accuracy between A and B: B − A =
-//! +0.05 pp [−0.10, +0.20] (95% CI), p = 0.41 from 10,000 permutations`.
+//! 10,000 permutations`, or `no difference detected in test accuracy between A and B: B - A =
+//! +0.05 pp [-0.10, +0.20] (95% CI), p = 0.41 from 10,000 permutations`.
 //!
 //! The p-value is the permutation test's, the sign-flip test's when the runs are paired
 //! (neither assumes normal per-run values); a difference is "detected" when `p <= alpha`. The
@@ -72,7 +72,7 @@ impl Verdict {
             )
         } else {
             format!(
-                "no difference detected in {what} between {a} and {b}: B − A = {} {} [{}, {}] \
+                "no difference detected in {what} between {a} and {b}: B - A = {} {} [{}, {}] \
                  {ci}, p = {p} {from}",
                 signed(d.estimate, decimals),
                 m.unit,
@@ -131,7 +131,7 @@ pub(crate) fn reach_note(
     let alpha = format_p(s.alpha);
     if !test.exact {
         return Some(format!(
-            "--permutations {} cannot give a p-value below {} (2 / (R + 1)), above α = \
+            "--permutations {} cannot give a p-value below {} (2 / (R + 1)), above alpha = \
              {alpha}: raise --permutations",
             test.resamples,
             format_p(smallest)
@@ -143,7 +143,7 @@ pub(crate) fn reach_note(
             .unwrap_or(64);
         format!(
             "with {} pairs the sign-flip test cannot give p below {} (2 of {} sign patterns), \
-             so no difference can be detected at α = {alpha}: that needs at least {need} pairs",
+             so no difference can be detected at alpha = {alpha}: that needs at least {need} pairs",
             runs.0,
             format_p(smallest),
             thousands(test.resamples)
@@ -154,7 +154,7 @@ pub(crate) fn reach_note(
             .unwrap_or(40);
         format!(
             "with {} and {} runs a permutation test cannot give p below {} (2 of {} splits), \
-             so no difference can be detected at α = {alpha}: that needs at least {need} runs \
+             so no difference can be detected at alpha = {alpha}: that needs at least {need} runs \
              per arm",
             runs.0,
             runs.1,
@@ -188,14 +188,14 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     }
 }
 
-/// `x` with a sign always (`+0.31`, `−0.12`, with a minus sign).
+/// `x` with a sign always (`+0.31`, `-0.12`; ASCII, so that a verdict pastes into LaTeX).
 pub fn signed(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return "?".into();
     }
     let s = format!("{:.decimals$}", x.abs());
     if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("−{s}")
+        format!("-{s}")
     } else {
         format!("+{s}")
     }
@@ -252,7 +252,7 @@ mod tests {
         assert_eq!(decimals(&[0.004, 0.001, 0.007], "pp"), 4);
         assert_eq!(decimals(&[0.0123, -0.02], "nats"), 3);
         assert_eq!(decimals(&[1.5e-5], "nats"), 6);
-        assert_eq!(signed(-0.1, 2), "−0.10");
+        assert_eq!(signed(-0.1, 2), "-0.10");
         assert_eq!(signed(-0.001, 2), "+0.00");
         assert_eq!(signed(0.2, 2), "+0.20");
     }
@@ -311,7 +311,7 @@ mod tests {
         assert!(!v.detected);
         assert!(
             v.text.starts_with(
-                "no difference detected in test cross-entropy between A and B: B − A = −0.06"
+                "no difference detected in test cross-entropy between A and B: B - A = -0.06"
             ),
             "{}",
             v.text
@@ -322,7 +322,7 @@ mod tests {
         let v = Verdict::of(&none, "A", "B", &s, (5, 5));
         assert!(
             v.text.starts_with(
-                "no difference detected in test accuracy between A and B: B − A = +0.00 pp [−0."
+                "no difference detected in test accuracy between A and B: B - A = +0.00 pp [-0."
             ),
             "{}",
             v.text
