@@ -12,25 +12,18 @@ pub struct CompareArgs {
     /// A, the baseline: DIR:CONDITION (a condition of a study directory), a study directory
     /// (its `all` condition, or its only one), or one .npy/.npz file of logits (an (N, n, C)
     /// stack, or an .npz of runs). For several files, use --a instead.
-    #[arg(
-        value_name = "A",
-        required_unless_present = "a_files",
-        conflicts_with = "a_files"
-    )]
+    #[arg(value_name = "A")]
     pub a: Option<String>,
-    /// B, the runs compared with A: the same forms as A. Differences are B − A.
-    #[arg(
-        value_name = "B",
-        required_unless_present = "b_files",
-        conflicts_with = "b_files"
-    )]
+    /// B, the runs compared with A: the same forms as A. Differences are B - A.
+    #[arg(value_name = "B")]
     pub b: Option<String>,
     /// A as several .npy/.npz files or run directories, read as `runvar analyze` reads them
-    /// (e.g. --a base/seed*/logits.npy). Takes every path up to the next option; use with
-    /// --b, or give B before it.
+    /// (e.g. --a base/seed*/logits.npy). Takes every path up to the next option: give B
+    /// before it (`runvar compare B --a FILES...`), or use --b.
     #[arg(long = "a", value_name = "PATH", num_args = 1..)]
     pub a_files: Vec<PathBuf>,
-    /// B as several .npy/.npz files or run directories (as --a).
+    /// B as several .npy/.npz files or run directories, as --a (`runvar compare A --b
+    /// FILES...`, or `--a FILES... --b FILES...`).
     #[arg(long = "b", value_name = "PATH", num_args = 1..)]
     pub b_files: Vec<PathBuf>,
     /// Labels .npy (1-D integers) for logits files without them (an .npz may hold

@@ -8,8 +8,8 @@ use crate::stats::RunsNeeded;
 
 fn runs(r: &Option<RunsNeeded>) -> String {
     match r {
-        Some(r) => format!("{} runs per arm (power {:.3})", thousands(r.runs), r.power),
-        None => "more than a billion runs per arm".into(),
+        Some(r) => format!("{} (power {:.3})", thousands(r.runs), r.power),
+        None => "more than a billion".into(),
     }
 }
 
@@ -53,7 +53,7 @@ pub fn render(p: &Plan) -> String {
     if let (Some(i), true) = (p.sd_interval, p.sd_runs.is_some()) {
         let _ = writeln!(
             out,
-            "  if the SD is as large as its {pct} upper end ({} pp): {}",
+            "  if the SD is as large as its {pct} upper end ({} pp): {} runs per arm",
             fixed(i.hi, dec),
             runs(&p.runs_per_arm_at_upper_sd)
         );
@@ -157,7 +157,7 @@ mod tests {
         assert_eq!(plan(&request(0.25, -0.3)).unwrap(), p);
         let text = render(&p);
         assert!(
-            text.contains(&format!("runs per arm: {} runs per arm", r.runs)),
+            text.contains(&format!("runs per arm: {} (power ", r.runs)),
             "{text}"
         );
         assert!(text.contains("given with --sd"), "{text}");

@@ -17,7 +17,7 @@
 //! of negligible terms first. Checked against scipy's `nct.cdf` (Boost) in the tests.
 
 use super::distributions::normal_cdf;
-use super::special::{beta_reg_xy, ln_gamma};
+use super::special::{beta_reg_xy, ln_gamma, positive};
 
 /// Terms below this bound (each incomplete beta is at most 1) are left out.
 const NEGLIGIBLE: f64 = 1e-20;
@@ -25,7 +25,7 @@ const NEGLIGIBLE: f64 = 1e-20;
 /// The distribution function `P(T <= t)` of the noncentral t with `df > 0` degrees of freedom
 /// and noncentrality `nc` (scipy's `nct.cdf(t, df, nc)`); NaN for NaN or invalid arguments.
 pub fn nct_cdf(t: f64, df: f64, nc: f64) -> f64 {
-    if t.is_nan() || nc.is_nan() || !(df > 0.0) {
+    if t.is_nan() || nc.is_nan() || !positive(df) {
         return f64::NAN;
     }
     if t < 0.0 {
@@ -36,7 +36,7 @@ pub fn nct_cdf(t: f64, df: f64, nc: f64) -> f64 {
 
 /// The upper tail `P(T > t)`.
 pub fn nct_sf(t: f64, df: f64, nc: f64) -> f64 {
-    if t.is_nan() || nc.is_nan() || !(df > 0.0) {
+    if t.is_nan() || nc.is_nan() || !positive(df) {
         return f64::NAN;
     }
     if t < 0.0 {

@@ -23,7 +23,7 @@ pub(crate) fn table(name: &str) -> Vec<Vec<f64>> {
     let rows = reference()["special"][name]
         .as_array()
         .unwrap_or_else(|| panic!("no table special.{name}"));
-    rows.iter().map(|r| floats(r)).collect()
+    rows.iter().map(floats).collect()
 }
 
 /// A JSON array of numbers as floats.

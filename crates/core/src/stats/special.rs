@@ -35,6 +35,16 @@ const TINY: f64 = 1e-300;
 /// about 10^8; the result is the partial value if it is reached).
 const MAX_TERMS: usize = 100_000;
 
+/// True for a number above 0 (false for NaN): the domain check of every function here.
+pub(crate) fn positive(x: f64) -> bool {
+    x > 0.0
+}
+
+/// True for a number strictly between 0 and 1 (false for NaN).
+pub(crate) fn open_unit(x: f64) -> bool {
+    x > 0.0 && x < 1.0
+}
+
 /// `ln Γ(x)` for `x > 0` (NaN otherwise).
 pub fn ln_gamma(x: f64) -> f64 {
     if x.is_nan() || x <= 0.0 {
@@ -68,7 +78,7 @@ fn stirling_tail(x: f64) -> f64 {
 /// `log10(h ln h)` digits: the t distribution's `B(df/2, 1/2)` at `df = 10^6`).
 pub fn ln_beta(a: f64, b: f64) -> f64 {
     let (l, h) = if a < b { (a, b) } else { (b, a) };
-    if !(l > 0.0) {
+    if !positive(l) {
         return f64::NAN;
     }
     if h < 20.0 {
@@ -95,7 +105,8 @@ pub fn beta_reg(a: f64, b: f64, x: f64) -> f64 {
 /// for the complement). That keeps the relative error near 2e-12 up to `df = 10^6` where the
 /// fixed rule loses to 3e-11.
 pub fn beta_reg_xy(a: f64, b: f64, x: f64, y: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) || !(0.0..=1.0).contains(&x) || !(0.0..=1.0).contains(&y) {
+    let unit = |v: f64| (0.0..=1.0).contains(&v);
+    if !(positive(a) && positive(b) && unit(x) && unit(y)) {
         return f64::NAN;
     }
     if x == 0.0 {
@@ -182,7 +193,7 @@ fn lentz_step(c: &mut f64, d: &mut f64, b: f64, a: f64) -> f64 {
 
 /// The regularized lower incomplete gamma function `P(a, x)` for `a > 0`, `x >= 0`.
 pub fn gamma_p(a: f64, x: f64) -> f64 {
-    if !(a > 0.0) || !(x >= 0.0) {
+    if !(positive(a) && (x == 0.0 || positive(x))) {
         return f64::NAN;
     }
     if x < a + 1.0 {
@@ -196,7 +207,7 @@ pub fn gamma_p(a: f64, x: f64) -> f64 {
 /// in its own tail so that small values keep their relative accuracy (the normal tail
 /// `Φ(-8) = Q(1/2, 32) / 2`).
 pub fn gamma_q(a: f64, x: f64) -> f64 {
-    if !(a > 0.0) || !(x >= 0.0) {
+    if !(positive(a) && (x == 0.0 || positive(x))) {
         return f64::NAN;
     }
     if x < a + 1.0 {

@@ -2,11 +2,11 @@
 //! t test for runs that share their seeds pairwise.
 //!
 //! - Welch (B. L. Welch, "The generalization of Student's problem when several different
-//!   population variances are involved", Biometrika 1947): `t = (mean_b - mean_a) / sqrt(va/na
-//!   + vb/nb)` with the Welch–Satterthwaite degrees of freedom `df = (va/na + vb/nb)^2 /
-//!   ((va/na)^2 / (na - 1) + (vb/nb)^2 / (nb - 1))`; it does not assume equal spreads, which
-//!   two training recipes need not have. Matches `scipy.stats.ttest_ind(b, a,
-//!   equal_var=False)`.
+//!   population variances are involved", Biometrika 1947): `t = (mean_b - mean_a) /
+//!   sqrt(va/na + vb/nb)` with the Welch–Satterthwaite degrees of freedom
+//!   `df = (va/na + vb/nb)^2 / ((va/na)^2 / (na - 1) + (vb/nb)^2 / (nb - 1))`; it does not
+//!   assume equal spreads, which two training recipes need not have. Matches
+//!   `scipy.stats.ttest_ind(b, a, equal_var=False)`.
 //! - paired: `t = mean(d) / (sd(d) / sqrt(N))`, `d_i = b_i - a_i`, `df = N - 1`. Matches
 //!   `scipy.stats.ttest_rel(b, a)`.
 //!
