@@ -107,7 +107,7 @@ pub enum Command {
     /// (one .npy/.npz as A or B; several with --a and --b). Both must have scored the same
     /// test set (the same labels) and have at least 2 runs each.
     ///
-    /// For each metric: the means and run-to-run SDs; the difference B − A with a percentile
+    /// For each metric: the means and run-to-run SDs; the difference B - A with a percentile
     /// bootstrap interval (each arm's runs resampled on their own); a permutation test (exact
     /// over every split when there are at most --permutations of them); Welch's t test; the
     /// probability that a run of B beats a run of A (ties half); Cohen's d, the difference in

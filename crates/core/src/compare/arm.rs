@@ -208,7 +208,7 @@ fn from_study(label: &str, dir: &Path, condition: Option<&str>) -> Result<Arm, C
         .into_iter()
         .map(|(run, why)| format!("{}: left out: {why}", run.display()))
         .collect();
-    let missing = study.replicas - counted.len() - notes.len();
+    let missing = study.replicas - counted.len() - survey.rejected().len();
     if missing > 0 {
         notes.push(format!(
             "{label}: {missing} of {} runs of `{}` not finished",
@@ -244,6 +244,7 @@ fn from_study(label: &str, dir: &Path, condition: Option<&str>) -> Result<Arm, C
         labels: Vec::new(),
         labels_source: PathBuf::new(),
         classes: 0,
+        // The planned specs: the survey counted only runs whose spec.json holds exactly these.
         seeds: Some(counted.iter().map(|r| RunSeeds::of(&r.spec)).collect()),
         notes,
         study: Some((dir.to_path_buf(), cond.name.clone())),

@@ -16,12 +16,14 @@ fn runs(r: &Option<RunsNeeded>) -> String {
 /// The plan as text.
 pub fn render(p: &Plan) -> String {
     let mut out = String::new();
-    let dec = decimals(&[p.effect, p.sd], "pp");
+    // Two significant digits of the effect, and of the SD for every spread and difference
+    // derived from it (an SD of 0.001 pp is not written 0.00).
+    let (dec_effect, dec) = (decimals(&[p.effect], "pp"), decimals(&[p.sd], "pp"));
     let pct = format!("{:.0}%", 100.0 * PLAN_LEVEL);
     let _ = writeln!(
         out,
         "runvar plan: detect a difference of {} pp in mean test accuracy",
-        fixed(p.effect, dec)
+        fixed(p.effect, dec_effect)
     );
     let measured = match (p.sd_interval, p.sd_runs) {
         (Some(i), Some(n)) => format!(
