@@ -118,7 +118,7 @@ fn two_conditions_of_one_study() {
     assert_eq!(c["pairing"]["paired"], false);
     let reason = c["pairing"]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("differ in seed shuffle (0 against 1)"),
+        reason.contains("shuffle (0 against 1)") && reason.contains("low_level (0 against 1)"),
         "{reason}"
     );
     assert!(acc["paired"].is_null());
