@@ -44,6 +44,8 @@ fn main() -> ExitCode {
         args::Command::Train(a) => cmd::train::run(a),
         args::Command::Study(a) => cmd::study::run(a),
         args::Command::Analyze(a) => cmd::analyze::run(a),
+        args::Command::Compare(a) => cmd::compare::run(a),
+        args::Command::Plan(a) => cmd::plan::run(a),
         args::Command::Report(a) => cmd::report::run(a),
         args::Command::Worker(a) => cmd::worker::run(a),
         args::Command::Status(a) => cmd::status::run(a),

@@ -14,6 +14,8 @@
 //! - [`study`]: a study spec's runs, which of them count, opening a directory to resume it, and
 //!   building its report;
 //! - [`analysis`]: stored runs (or `.npy`/`.npz` logits) into per-condition metric rows;
+//! - [`compare`]: two groups of runs compared (is a gain real?), and how many runs a
+//!   comparison needs;
 //! - [`metrics`] and [`stats`]: the variability metrics and their statistics (bootstrap
 //!   intervals, SD ratios); `stats` builds on `metrics`, never the reverse;
 //! - [`instability`]: bit-flipped twins: what to follow, and the report from its curves;
@@ -24,6 +26,7 @@
 
 pub mod analysis;
 pub mod batches;
+pub mod compare;
 pub mod data;
 pub mod instability;
 pub mod machine;

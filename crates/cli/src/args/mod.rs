@@ -11,8 +11,10 @@
 use clap::{Parser, Subcommand};
 
 pub mod analyze;
+pub mod compare;
 pub mod data;
 pub mod instability;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod slurm;
@@ -24,7 +26,9 @@ pub mod values;
 pub mod worker;
 
 pub use analyze::AnalyzeArgs;
+pub use compare::CompareArgs;
 pub use instability::{InstabilityArgs, SweepArgs, SweepCommand};
+pub use plan::PlanArgs;
 pub use report::ReportArgs;
 pub use speed::SpeedArgs;
 pub use status::StatusArgs;
@@ -95,6 +99,39 @@ pub enum Command {
     /// runvar analyze stacked.npy --labels labels.npy; runvar analyze runs.npz (saved with
     /// np.savez("runs.npz", logits=np.stack(runs), labels=y)).
     Analyze(AnalyzeArgs),
+    /// Is the difference between two groups of runs real? Compares the test accuracy and
+    /// cross-entropy of the runs of A and B.
+    ///
+    /// A and B are each a condition of a study directory (DIR:CONDITION), a study directory
+    /// (its `all` condition, or its only one), or logits files as `runvar analyze` reads them
+    /// (one .npy/.npz as A or B; several with --a and --b). Both must have scored the same
+    /// test set (the same labels) and have at least 2 runs each.
+    ///
+    /// For each metric: the means and run-to-run SDs; the difference B - A with a percentile
+    /// bootstrap interval (each arm's runs resampled on their own); a permutation test (exact
+    /// over every split when there are at most --permutations of them); Welch's t test; the
+    /// probability that a run of B beats a run of A (ties half); Cohen's d, the difference in
+    /// run-to-run SDs. When replica i of A and of B drew every seed alike (runvar runs whose
+    /// spec.json seeds match), the runs are paired and the per-pair differences get a bootstrap
+    /// interval, a sign-flip test and a paired t test. Then one verdict a line, to paste into a
+    /// paper, using the (paired) permutation p-value.
+    ///
+    /// Examples: runvar compare runs/study:init runs/study:all;
+    /// runvar compare runs/base runs/new (two studies, paired when their seeds match);
+    /// runvar compare --a base/*/logits.npy --b new/*/logits.npy --labels labels.npy
+    Compare(CompareArgs),
+    /// How many runs per arm does a comparison need? Before training them.
+    ///
+    /// From the run-to-run SD of test accuracy (--sd, or --from a study condition) and the
+    /// difference worth detecting (--effect, in percentage points): the runs per arm a
+    /// two-sided two-sample t test needs at --alpha to detect it with probability --power
+    /// (exact power, noncentral t); and at N = 5, 10, 25, 50, 100 runs: the power, the
+    /// smallest detectable difference, the 95% interval of the SD N runs would measure, and
+    /// (with --from) of the mean pairwise disagreement.
+    ///
+    /// Examples: runvar plan --sd 0.25 --effect 0.3;
+    /// runvar plan --from runs/study-mnist1d-mlp:all --effect 0.5 --power 0.9
+    Plan(PlanArgs),
     /// Rebuild a study's report (report.json, report.md, report.html, runs.csv, pairwise/) from
     /// its stored runs.
     ///
