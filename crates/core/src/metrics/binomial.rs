@@ -23,25 +23,26 @@ use super::error::MetricsError;
 use super::view::check_labels;
 use super::votes::Votes;
 
-/// The binomial SD and how the test examples split into always right, always wrong, and
-/// flipping; SD and shares as fractions (the report shows them in percent).
+/// The binomial SD, and how many test examples are always right, always wrong, or flipping.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BinomialSpread {
     /// `sqrt(sum_i p_i (1 - p_i)) / n` (module docs), a fraction of the test set.
     pub sd: f64,
-    /// Share of test examples every run gets right.
-    pub always_right: f64,
-    /// Share of test examples every run gets wrong.
-    pub always_wrong: f64,
-    /// Share of test examples some runs get right and others wrong.
-    pub flipping: f64,
+    /// Test examples `n`.
+    pub examples: usize,
+    /// Test examples every run gets right.
+    pub always_right: usize,
+    /// Test examples every run gets wrong.
+    pub always_wrong: usize,
+    /// Test examples some runs get right and others wrong.
+    pub flipping: usize,
 }
 
 /// The binomial spread of the runs whose vote is `votes`, against `labels`.
 ///
 /// Matches, for the `R x n` boolean array `wrong` of the runs' errors and `p = wrong.mean(0)`:
-/// `sqrt(np.sum(p * (1 - p))) / n`, `np.mean(p == 0)`, `np.mean(p == 1)`,
-/// `np.mean((p > 0) & (p < 1))`.
+/// `sqrt(np.sum(p * (1 - p))) / n`, `np.sum(p == 0)`, `np.sum(p == 1)`,
+/// `np.sum((p > 0) & (p < 1))`.
 ///
 /// # Errors
 /// [`MetricsError::LabelCount`] and [`MetricsError::LabelOutOfRange`] on bad labels.
@@ -55,7 +56,7 @@ pub struct BinomialSpread {
 /// let b = [1.0, 0.0, /**/ 0.0, 1.0];
 /// let v = Votes::of(&[Logits::new(&a, 2, 2)?, Logits::new(&b, 2, 2)?])?;
 /// let s = binomial_spread(&v, &[0, 0])?;
-/// assert_eq!((s.sd, s.always_right, s.flipping), (0.25, 0.5, 0.5));
+/// assert_eq!((s.sd, s.always_right, s.flipping), (0.25, 1, 1));
 /// # Ok::<(), runvar_core::metrics::MetricsError>(())
 /// ```
 pub fn binomial_spread(votes: &Votes, labels: &[i64]) -> Result<BinomialSpread, MetricsError> {
@@ -69,11 +70,11 @@ pub fn binomial_spread(votes: &Votes, labels: &[i64]) -> Result<BinomialSpread, 
         right += usize::from(w == 0);
         wrong += usize::from(w == r);
     }
-    let share = |k: usize| k as f64 / n as f64;
     Ok(BinomialSpread {
         sd: (sum as f64).sqrt() / (r as f64 * n as f64),
-        always_right: share(right),
-        always_wrong: share(wrong),
-        flipping: share(n - right - wrong),
+        examples: n,
+        always_right: right,
+        always_wrong: wrong,
+        flipping: n - right - wrong,
     })
 }

@@ -64,9 +64,11 @@ fn per_example_numbers_match_numpy() {
 
         let s = binomial_spread(&votes, &labels).unwrap();
         close(100.0 * s.sd, c["binomial_sd"].as_f64().unwrap());
-        close(100.0 * s.always_right, c["always_right"].as_f64().unwrap());
-        close(100.0 * s.always_wrong, c["always_wrong"].as_f64().unwrap());
-        close(100.0 * s.flipping, c["flipping"].as_f64().unwrap());
+        let percent = |k: usize| 100.0 * k as f64 / n as f64;
+        close(percent(s.always_right), c["always_right"].as_f64().unwrap());
+        close(percent(s.always_wrong), c["always_wrong"].as_f64().unwrap());
+        close(percent(s.flipping), c["flipping"].as_f64().unwrap());
+        assert_eq!(s.examples, n);
         // The accuracy SD it is compared with: population SD, as numpy.std.
         let acc: Vec<f64> = c["accuracy"]
             .as_array()
@@ -116,10 +118,7 @@ fn identical_runs_have_no_binomial_spread_and_nothing_splits() {
     let s = binomial_spread(&v, &[0, 1, 0]).unwrap();
     // Example 0 right, 1 wrong (predicts 2), 2 right (a tie goes to class 0).
     assert_eq!(s.sd, 0.0);
-    assert_eq!(
-        (s.always_right, s.always_wrong, s.flipping),
-        (2.0 / 3.0, 1.0 / 3.0, 0.0)
-    );
+    assert_eq!((s.always_right, s.always_wrong, s.flipping), (2, 1, 0));
     assert!(v.most_split(25).is_empty());
     assert_eq!(
         class_disagreement(&v, &[0, 1, 0]).unwrap(),

@@ -9,6 +9,7 @@ mod build;
 mod condition;
 mod export;
 mod file;
+mod gallery;
 mod mitigated;
 mod mitigation;
 mod notes;
@@ -16,6 +17,7 @@ mod plan;
 mod resume;
 mod status;
 mod survey;
+mod test_set_notes;
 mod units;
 
 use std::path::Path;
