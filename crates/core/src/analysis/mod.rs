@@ -3,6 +3,8 @@
 //! condition.
 
 mod arrays;
+#[cfg(test)]
+mod examples_tests;
 mod flips;
 mod inputs;
 mod load;

@@ -103,13 +103,16 @@ pub(super) fn glossary(r: &StudyReport, estimator: &str) -> Vec<(&'static str, S
     ]
 }
 
-/// A pipe table (first column left-aligned) of `header` and `rows`, each cell escaped.
+/// A pipe table of `header` and `rows`: the first column (names) left-aligned and escaped,
+/// the numbers right-aligned as they are.
 fn pipe_table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut all: Vec<Vec<String>> = vec![header.iter().map(|h| escape_md(h)).collect()];
-    all.extend(
-        rows.iter()
-            .map(|r| r.iter().map(|c| escape_md(c)).collect()),
-    );
+    all.extend(rows.iter().map(|r| {
+        r.iter()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { escape_md(c) } else { c.clone() })
+            .collect()
+    }));
     let columns = Columns::markdown(1);
     let w = widths(&all, header.len(), 3);
     all.insert(1, columns.rule(&w));

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::stats::Interval;
 
 mod examples;
+#[cfg(test)]
+mod examples_tests;
 mod gallery;
 mod html;
 mod markdown;

@@ -3,10 +3,13 @@
 //! flipping), and the disagreement per true class. Kept out of Table 1, which already has 13
 //! columns: a terminal has no room for seven more.
 
-use super::table::{opt_num, ACC_SD_DECIMALS, RATIO_DECIMALS};
 use super::{Gallery, StudyReport};
 use crate::render::text::num;
 
+/// Decimals of the two SDs (pp): those of Table 1's accuracy SD.
+const SD_DECIMALS: usize = 3;
+/// Decimals of `SD/binom`: those of Table 1's ratios.
+const RATIO_DECIMALS: usize = 2;
 /// Decimals of the shares of test examples (%).
 const SHARE_DECIMALS: usize = 1;
 /// Decimals of the per-class disagreement (%).
@@ -43,9 +46,10 @@ pub(super) fn test_set_rows(r: &StudyReport) -> Vec<Vec<String>> {
             let t = c.test_set?;
             Some(vec![
                 c.name.clone(),
-                num(c.acc_sd, ACC_SD_DECIMALS),
-                num(t.binomial_sd, ACC_SD_DECIMALS),
-                opt_num(t.acc_sd_over_binomial, RATIO_DECIMALS),
+                num(c.acc_sd, SD_DECIMALS),
+                num(t.binomial_sd, SD_DECIMALS),
+                t.acc_sd_over_binomial
+                    .map_or_else(|| "-".into(), |v| num(v, RATIO_DECIMALS)),
                 num(t.always_right, SHARE_DECIMALS),
                 num(t.always_wrong, SHARE_DECIMALS),
                 num(t.flipping, SHARE_DECIMALS),
@@ -80,7 +84,7 @@ pub(super) fn class_table(r: &StudyReport) -> Option<(Vec<String>, Vec<Vec<Strin
                 .chain(
                     c.class_disagreement
                         .iter()
-                        .map(|&d| opt_num(d, CLASS_DECIMALS)),
+                        .map(|d| d.map_or_else(|| "-".into(), |d| num(d, CLASS_DECIMALS))),
                 )
                 .collect()
         })

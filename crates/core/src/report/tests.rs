@@ -88,7 +88,7 @@ fn control(n: usize) -> ConditionReport {
     }
 }
 
-fn fixture() -> StudyReport {
+pub(super) fn fixture() -> StudyReport {
     let n = 25;
     let mut init = condition("init", n);
     init.cka = None;

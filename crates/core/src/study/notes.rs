@@ -162,3 +162,117 @@ pub(super) fn notes(
     }
     notes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::TestSetSpread;
+    use crate::stats::Interval;
+
+    fn row(name: &str, sources: &[&str]) -> ConditionReport {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "sources": sources, "n": 16, "mean_acc": 83.0, "acc_sd": 1.0,
+            "acc_sd_err": 0.17, "ce_sd": 0.01, "ce_sd_err": 0.001, "disagreement": 13.0,
+            "correlation": 0.96, "spearman": 0.95, "ensemble_gain": 1.4,
+            "ensemble_gain_ce": 0.03, "accuracies": [83.0, 84.0]
+        }))
+        .unwrap()
+    }
+
+    fn mc(m: usize) -> MultipleComparisons {
+        MultipleComparisons {
+            method: "holm".into(),
+            p_value: String::new(),
+            alpha: 0.05,
+            acc_sd_ratio_comparisons: m,
+            disagreement_ratio_comparisons: m,
+        }
+    }
+
+    #[test]
+    fn only_ratios_below_alpha_after_holm_are_flagged() {
+        let mut shuffle = row("init+shuffle", &["init", "shuffle"]);
+        shuffle.acc_sd_ratio_to_all = Some(1.42);
+        shuffle.acc_sd_ratio_ci = Some(Interval { lo: 1.03, hi: 1.98 });
+        shuffle.acc_sd_ratio_p = Some(0.03);
+        shuffle.acc_sd_ratio_p_holm = Some(0.21);
+        let mut dropout = row("dropout", &["dropout"]);
+        dropout.acc_sd_ratio_to_all = Some(2.5);
+        dropout.acc_sd_ratio_ci = Some(Interval { lo: 1.6, hi: 3.9 });
+        dropout.acc_sd_ratio_p_holm = Some(0.0123);
+        let mut init = row("init", &["init"]);
+        init.acc_sd_ratio_to_all = Some(0.9);
+        init.acc_sd_ratio_ci = Some(Interval { lo: 0.6, hi: 1.3 });
+        init.acc_sd_ratio_p_holm = Some(1.0);
+        let rows = [
+            row("control", &[]),
+            init,
+            shuffle,
+            dropout,
+            row("all", &["all"]),
+        ];
+        let n = notes(&rows, None, &[], 0.95, Some(&mc(7)));
+        let text = n.join("\n");
+        assert!(
+            n.contains(&"dropout: accuracy SD is 2.50x that of all sources (95% CI 1.60 to 3.90; Holm-adjusted p = 0.012 over 7 conditions compared)".to_string()),
+            "{text}"
+        );
+        assert!(
+            n.contains(&"init+shuffle: accuracy SD ratio 1.42 to all sources (95% CI 1.03 to 1.98) excludes 1, but not after adjusting for the 7 conditions compared (Holm-adjusted p = 0.210): not flagged, one such interval in 7 is expected by chance".to_string()),
+            "{text}"
+        );
+        assert!(!text.contains("init: "), "{text}");
+        assert!(
+            text.contains("7 conditions are compared with all on the accuracy SD ratio and 7 on the disagreement ratio; a ratio is flagged only when its Holm-adjusted bootstrap p-value is below 0.05 (1 flagged)"),
+            "{text}"
+        );
+        // Without an adjustment (no `all` row to compare with), the interval alone, as before.
+        let plain = notes(&rows, None, &[], 0.95, None).join("\n");
+        assert!(plain.contains("init+shuffle: accuracy SD is 1.42x that of all sources (95% CI 1.03 to 1.98, excluding 1)"), "{plain}");
+    }
+
+    #[test]
+    fn the_test_set_note_compares_the_sd_with_the_binomial_sd() {
+        let spread = |binomial_sd: f64, acc_sd: f64| TestSetSpread {
+            binomial_sd,
+            acc_sd_over_binomial: (binomial_sd > 0.0).then(|| acc_sd / binomial_sd),
+            always_right: 61.8,
+            always_wrong: 4.5,
+            flipping: 33.7,
+        };
+        let mut all = row("all", &["init", "shuffle"]);
+        let note = |all: &ConditionReport| {
+            let mut init = row("init", &["init"]);
+            init.test_set = Some(spread(0.8, 1.0));
+            notes(&[init, all.clone()], None, &[], 0.95, None)
+                .into_iter()
+                .filter(|n| n.starts_with("test set: ") || n.contains("binomial SD ranges"))
+                .collect::<Vec<_>>()
+        };
+        // 1.0 vs 0.9: within 2 x 0.17.
+        all.test_set = Some(spread(0.9, 1.0));
+        let n = note(&all);
+        assert!(
+            n[0].starts_with(
+                "test set: all's accuracy SD (1.000 pp) against the binomial SD (0.900 pp"
+            ),
+            "{n:?}"
+        );
+        assert!(
+            n[0].contains("these runs cannot tell them apart (ratio 1.11;"),
+            "{n:?}"
+        );
+        assert!(n[0].ends_with("33.7% of test examples flip between runs, 61.8% are always right, 4.5% always wrong"), "{n:?}");
+        assert_eq!(
+            n[1],
+            "accuracy SD over binomial SD ranges from 1.11 to 1.25 across the 2 varied conditions"
+        );
+        all.test_set = Some(spread(0.5, 1.0));
+        assert!(note(&all)[0].contains("2.00x it, beyond twice the SD's bootstrap error of 0.170 pp: more spread than Jordan (2023) found"));
+        all.test_set = Some(spread(1.5, 1.0));
+        assert!(note(&all)[0]
+            .contains("0.67x it, beyond twice the SD's bootstrap error of 0.170 pp: less spread"));
+        all.test_set = Some(spread(0.0, 1.0));
+        assert!(note(&all)[0].contains("no test example flips between its runs"));
+    }
+}
