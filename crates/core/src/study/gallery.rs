@@ -27,8 +27,12 @@ fn inputs(
     examples: &[FlipExample],
 ) -> Result<GalleryInputs, String> {
     let spec = &study.run;
-    let ds =
-        crate::data::load(spec).map_err(|e| format!("the test inputs could not be loaded: {e}"))?;
+    // Only the test split is wanted: a training limit of 0 keeps CIFAR-10's loader from
+    // reading the 50,000 training images (the other loaders read or make both splits).
+    let mut test_only = spec.clone();
+    test_only.data.train_limit = Some(0);
+    let ds = crate::data::load(&test_only)
+        .map_err(|e| format!("the test inputs could not be loaded: {e}"))?;
     let len = ds.example_len();
     let test = ds
         .test
@@ -129,5 +133,29 @@ mod tests {
             why.starts_with("the test inputs could not be loaded: ") && why.contains("gone"),
             "{why}"
         );
+    }
+    #[test]
+    fn mnist_and_fashion_come_from_the_data_folder_with_their_class_names() {
+        let Some(dir) = crate::testing::real_data("gallery from the data folder") else {
+            return;
+        };
+        for (preset, dataset, names) in [
+            ("mnist-mlp", DatasetName::Mnist, 0),
+            ("mnist-mlp", DatasetName::FashionMnist, 10),
+        ] {
+            let mut run = crate::runspec::RunSpec::from_preset(preset).unwrap();
+            run.data.dataset = dataset;
+            run.data.dir = Some(dir.clone());
+            run.data.test_limit = Some(500);
+            let full = crate::data::load(&run).unwrap();
+            let labels = full.test.y[..500].to_vec();
+            let study = StudySpec::new(run, 2);
+            let Gallery::Inputs(g) = gallery(&study, &labels, &[flip(499, labels[499])]) else {
+                panic!("{dataset:?}")
+            };
+            assert_eq!((g.channels, g.height, g.width), (1, 28, 28));
+            assert_eq!(g.examples[0], full.test.x[499 * 784..500 * 784]);
+            assert_eq!(g.class_names.len(), names);
+        }
     }
 }
