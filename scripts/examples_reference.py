@@ -5,9 +5,9 @@ Why: the binomial SD, the shares of always-right / always-wrong / flipping test 
 runs' votes, the per-class disagreement, the ranking of the examples that flip most, the
 bootstrap p-value of a ratio against 1, and Holm's adjustment are checked against an
 independent implementation: numpy (and statsmodels for Holm), on fixed inputs written here.
-The Rust tests (crates/core/src/metrics/tests_examples.rs, crates/core/src/stats/holm.rs,
-crates/core/src/analysis/tests_examples.rs) read the inputs and the expected numbers from the
-JSON this script writes; no test runs Python.
+The Rust tests (crates/core/src/metrics/examples_tests.rs, crates/core/src/stats/holm.rs and
+ratio_test.rs, crates/core/src/analysis/examples_tests.rs) read the inputs and the expected
+numbers from the JSON this script writes; no test runs Python.
 
 Rerun (only to change the fixture; the JSON is committed):
   python3 -m venv /tmp/venv-ref && /tmp/venv-ref/bin/pip install numpy statsmodels
