@@ -56,10 +56,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         cka_estimator: "unbiased".into(),
         confidence: boot.level,
         conditions: vec![row],
-        notes: Vec::new(),
-        environment: String::new(),
-        mitigations: Vec::new(),
-        runs_csv: String::new(),
+        ..StudyReport::default()
     };
     write!(stdout, "{}", runvar_core::report::render_table(&report))?;
     Ok(Outcome::Done)

@@ -3,8 +3,13 @@
 //! condition.
 
 mod arrays;
+#[cfg(test)]
+mod examples_tests;
+mod flips;
 mod inputs;
 mod load;
+mod multiplicity;
+mod test_set;
 
 use std::path::{Path, PathBuf};
 
@@ -14,13 +19,15 @@ use crate::metrics::{
 };
 use crate::report::{ConditionReport, PairTable};
 use crate::stats::{
-    bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio, sd_ratio, Bootstrap, Interval,
+    bootstrap_pairwise_mean, bootstrap_sd, pair_mean_ratio_test, sd_ratio_test, Bootstrap, Interval,
 };
 use crate::store::npy::NpyError;
 
+pub use flips::{flips, vote_table, FLIP_GALLERY};
 pub use inputs::{load_inputs, AnalyzeInputs, LoadedRuns};
 pub(crate) use load::read_run_dir;
 pub use load::{check_runs, load_run_dir, read_labels, read_matrix, RunOutputs};
+pub use multiplicity::{adjust_ratio_p_values, P_VALUE_DEFINITION};
 
 /// Errors loading or analysing runs; each names the file or the condition.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +107,8 @@ pub fn analyze_condition(
     let acc: Vec<f64> = m.runs.accuracy.iter().map(|a| 100.0 * a).collect();
     let acc_sd = bootstrap_sd(&acc, boot).map_err(wrap)?;
     let ce_sd = bootstrap_sd(&m.runs.cross_entropy, boot).map_err(wrap)?;
+    let (votes, test_set, class_disagreement) =
+        test_set::per_example(&views, labels, acc_sd.estimate).map_err(wrap)?;
     let (disagreement, disagreement_ci) = pair_stat(&m.disagreement, boot, 100.0);
     let (correlation, correlation_ci) = pair_stat(&m.pearson, boot, 1.0);
     let (spearman, spearman_ci) = pair_stat(&m.spearman, boot, 1.0);
@@ -164,6 +173,13 @@ pub fn analyze_condition(
         disagreement_ratio_ci: None,
         same_predictions_as_control: None,
         accuracies: acc,
+        acc_sd_ratio_p: None,
+        acc_sd_ratio_p_holm: None,
+        disagreement_ratio_p: None,
+        disagreement_ratio_p_holm: None,
+        test_set: Some(test_set),
+        class_disagreement,
+        votes: Some(votes),
         pairwise_disagreement: m.disagreement.pairs().map(|(_, _, v)| 100.0 * v).collect(),
         pair_tables: [
             ("disagreement", &m.disagreement, 100.0, 0.0),
@@ -185,7 +201,11 @@ pub fn analyze_condition(
 
 /// For every condition, the ratios of its accuracy SD and of its mean pairwise disagreement to
 /// the `reference` condition's (the `all` row), each with a bootstrap interval resampling both
-/// conditions' runs independently ([`sd_ratio`], [`pair_mean_ratio`]).
+/// conditions' runs independently ([`crate::stats::sd_ratio`],
+/// [`crate::stats::pair_mean_ratio`]) and the two-sided bootstrap p-value of "the ratio is 1"
+/// from the same resamples ([`crate::stats::ratio_test`]; the intervals are those the
+/// untested functions give). The p-values are adjusted for the number of conditions by
+/// [`adjust_ratio_p_values`].
 pub fn fill_ratios(rows: &mut [ConditionReport], reference: &str, boot: &Bootstrap) {
     let Some(base) = rows.iter().find(|r| r.name == reference).cloned() else {
         return;
@@ -194,16 +214,20 @@ pub fn fill_ratios(rows: &mut [ConditionReport], reference: &str, boot: &Bootstr
     let dis_base = PairMatrix::from_upper(base.n, &base.pairwise_disagreement).ok();
     for row in rows.iter_mut() {
         if sd_defined {
-            if let Ok(e) = sd_ratio(&row.accuracies, &base.accuracies, boot) {
+            if let Ok(t) = sd_ratio_test(&row.accuracies, &base.accuracies, boot) {
+                let e = t.estimate;
                 row.acc_sd_ratio_to_all = e.estimate.is_finite().then_some(e.estimate);
                 row.acc_sd_ratio_ci = interval(&e, 1.0);
+                row.acc_sd_ratio_p = Some(t.p_value);
             }
         }
         let dis = PairMatrix::from_upper(row.n, &row.pairwise_disagreement).ok();
         if let (Some(dis), Some(dis_base)) = (dis, &dis_base) {
-            if let Ok(e) = pair_mean_ratio(&dis, dis_base, boot) {
+            if let Ok(t) = pair_mean_ratio_test(&dis, dis_base, boot) {
+                let e = t.estimate;
                 row.disagreement_ratio_to_all = e.estimate.is_finite().then_some(e.estimate);
                 row.disagreement_ratio_ci = interval(&e, 1.0);
+                row.disagreement_ratio_p = Some(t.p_value);
             }
         }
     }

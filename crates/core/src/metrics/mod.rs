@@ -10,7 +10,9 @@
 //!   `pairwise_*` version returning a [`PairMatrix`] over all `N (N - 1) / 2` pairs, built to
 //!   scale to `N = 1000` runs of `10,000 x 10` logits on a laptop;
 //! - per condition: [`condition_metrics`], the table row [`FiveMetrics`] and
-//!   [`variability_reduction`] against a baseline.
+//!   [`variability_reduction`] against a baseline;
+//! - per test example: the runs' [`Votes`], and from them the [`binomial_spread`] (the accuracy
+//!   SD the test set alone would give) and the [`class_disagreement`].
 //!
 //! Fractions are returned as fractions (`0.107`), [`FiveMetrics`] uses the paper's units
 //! (`10.7` %). The deterministic control (all runs bitwise identical) gives exactly SDs 0,
@@ -32,7 +34,9 @@
 //! ```
 
 mod accuracy;
+mod binomial;
 mod cka;
+mod class_disagreement;
 mod correlation;
 mod disagreement;
 mod ensemble;
@@ -45,16 +49,21 @@ mod parallel;
 mod spread;
 mod summary;
 mod view;
+mod votes;
 
+#[cfg(test)]
+pub(crate) mod examples_tests;
 #[cfg(test)]
 mod tests;
 
 pub use accuracy::{
     accuracy, accuracy_and_cross_entropy, argmax, cross_entropy, per_run, predictions, RunValues,
 };
+pub use binomial::{binomial_spread, BinomialSpread};
 pub use cka::{
     linear_cka, linear_cka_pairs, pairwise_linear_cka, pairwise_linear_cka_both, HsicEstimator,
 };
+pub use class_disagreement::class_disagreement;
 pub use correlation::{average_ranks, pairwise_pearson, pairwise_spearman, pearson, spearman};
 pub use disagreement::{disagreement, pairwise_disagreement};
 pub use ensemble::{ensemble_gain, pairwise_ensemble_gain, EnsembleGain, PairwiseEnsemble};
@@ -63,6 +72,7 @@ pub use pair::PairMatrix;
 pub use spread::population_sd;
 pub use summary::{condition_metrics, variability_reduction, ConditionMetrics, FiveMetrics};
 pub use view::{Features, Logits};
+pub use votes::Votes;
 
 pub(crate) use parallel::map_indexed;
 pub(crate) use spread::{check_values, sd_unchecked};

@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no scripts, nothing fetched)
 //! with the table, the notes, the plots with captions, and the guide to the metrics.
 
+use super::gallery::gallery_html;
 use super::markdown::{glossary, CONTROL_SENTENCE};
 use super::mitigations::mitigation_html;
 use super::plots::{accuracy_strip, condition_hex, disagreement_distribution, metric_bars};
@@ -8,6 +9,9 @@ use super::table::{
     confidence_label, interval, legend, opt_num, plus_minus, ACC_DECIMALS, ACC_SD_DECIMALS,
     CE_SD_DECIMALS, CKA_DECIMALS, CORR_DECIMALS, DISAGREE_DECIMALS, GAIN_CE_DECIMALS,
     GAIN_DECIMALS, HEADERS, RATIO_DECIMALS,
+};
+use super::test_set_table::{
+    class_table, test_set_rows, CLASS_CAPTION, TEST_SET_CAPTION, TEST_SET_HEADERS,
 };
 use super::{ConditionReport, StudyReport};
 use crate::render::page::{definition, escape_html, figure, notes, open_page, CLOSE_PAGE};
@@ -55,6 +59,13 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica
   sans-serif; }
 figcaption { font-size: 13.5px; color: #424a53; margin-top: 6px; }
 figcaption b { color: #1f2328; }
+.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr));
+  gap: 14px 12px; margin: 14px 0 6px; }
+.flip { font-size: 12.5px; color: #424a53; }
+.flip .thumb { display: block; image-rendering: pixelated; border: 1px solid #d8dee4;
+  margin-bottom: 4px; }
+.flip .vote { font-variant-numeric: tabular-nums; }
+.skipped { color: #8a4600; }
 footer { margin-top: 40px; }
 @media print { main { padding: 0; } figure, table { break-inside: avoid; } }
 "#;
@@ -66,6 +77,61 @@ fn cell(value: String, ci: Option<Interval>, decimals: usize) -> String {
         s => format!("<span class=\"ci\">{}</span>", escape_html(&s)),
     };
     format!("<td class=\"num\">{}{ci}</td>", escape_html(&value))
+}
+
+/// A ratio cell: the value, its interval, and its Holm-adjusted p-value on a third line.
+fn ratio_cell(value: Option<f64>, ci: Option<Interval>, p_holm: Option<f64>) -> String {
+    let cell = cell(opt_num(value, RATIO_DECIMALS), ci, RATIO_DECIMALS);
+    match p_holm {
+        Some(p) if value.is_some() => cell.replacen(
+            "</td>",
+            &format!("<span class=\"ci\">Holm p {}</span></td>", num(p, 3)),
+            1,
+        ),
+        _ => cell,
+    }
+}
+
+/// A plain table with a caption: the first column left-aligned (names), numbers right.
+fn small_table(caption: &str, header: &[String], rows: &[Vec<String>]) -> String {
+    let mut out =
+        format!("<div class=\"scroll\">\n<table>\n<caption>{caption}</caption>\n<thead><tr>");
+    for (i, h) in header.iter().enumerate() {
+        let class = if i == 0 { " class=\"name\"" } else { "" };
+        out.push_str(&format!("<th{class}>{}</th>", escape_html(h)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for (i, c) in row.iter().enumerate() {
+            let class = if i == 0 { "name" } else { "num" };
+            out.push_str(&format!("<td class=\"{class}\">{}</td>", escape_html(c)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+    out
+}
+
+/// The test set's share of the spread (Table 2) and the disagreement per class (Table 3),
+/// each when the report has it.
+fn test_set_html(r: &StudyReport) -> String {
+    let rows = test_set_rows(r);
+    let classes = class_table(r);
+    if rows.is_empty() && classes.is_none() {
+        return String::new();
+    }
+    let mut out = String::from("<h2>Test set</h2>\n");
+    if !rows.is_empty() {
+        let header: Vec<String> = TEST_SET_HEADERS.iter().map(|h| h.to_string()).collect();
+        let caption = format!("<b>Table 2.</b> {}", escape_html(TEST_SET_CAPTION));
+        out.push_str(&small_table(&caption, &header, &rows));
+    }
+    if let Some((header, rows)) = classes {
+        let caption = format!("<b>Table 3.</b> {}", escape_html(CLASS_CAPTION));
+        out.push_str(&small_table(&caption, &header, &rows));
+    }
+    out
 }
 
 fn row(i: usize, c: &ConditionReport) -> String {
@@ -96,15 +162,15 @@ fn row(i: usize, c: &ConditionReport) -> String {
             GAIN_CE_DECIMALS,
         ),
         cell(opt_num(c.cka, CKA_DECIMALS), c.cka_ci, CKA_DECIMALS),
-        cell(
-            opt_num(c.acc_sd_ratio_to_all, RATIO_DECIMALS),
+        ratio_cell(
+            c.acc_sd_ratio_to_all,
             c.acc_sd_ratio_ci,
-            RATIO_DECIMALS,
+            c.acc_sd_ratio_p_holm,
         ),
-        cell(
-            opt_num(c.disagreement_ratio_to_all, RATIO_DECIMALS),
+        ratio_cell(
+            c.disagreement_ratio_to_all,
             c.disagreement_ratio_ci,
-            RATIO_DECIMALS,
+            c.disagreement_ratio_p_holm,
         ),
     ];
     format!(
@@ -140,10 +206,20 @@ pub fn render_html(r: &StudyReport) -> String {
         "ratio",
     ];
     out.push_str("<div class=\"scroll\">\n<table>\n");
+    let holm = match &r.multiple_comparisons {
+        Some(mc) => format!(
+            " Under each ratio to all, its p-value adjusted for multiple comparisons by Holm's \
+             step-down method (two-sided bootstrap p-values, over the {} and {} conditions \
+             compared): the notes flag a ratio only when it is below {}.",
+            mc.acc_sd_ratio_comparisons, mc.disagreement_ratio_comparisons, mc.alpha
+        ),
+        None => String::new(),
+    };
     out.push_str(&format!(
         "<caption><b>Table 1.</b> Run-to-run variability per condition. Intervals under the \
-         values: {} bootstrap confidence intervals over runs.</caption>\n",
-        escape_html(&ci)
+         values: {} bootstrap confidence intervals over runs.{}</caption>\n",
+        escape_html(&ci),
+        escape_html(&holm)
     ));
     out.push_str("<thead><tr><th class=\"name\">condition</th>");
     for (name, unit) in HEADERS[1..].iter().zip(units) {
@@ -165,6 +241,8 @@ pub fn render_html(r: &StudyReport) -> String {
 
     out.push_str(&notes(&r.notes));
     out.push_str(&mitigation_html(r));
+    out.push_str(&test_set_html(r));
+    out.push_str(&gallery_html(r));
     out.push_str("<h2>Plots</h2>\n");
     out.push_str(&figure(
         1,

@@ -1,9 +1,13 @@
 //! `report.md`: the table as a GitHub-flavoured pipe table with the confidence intervals of the
 //! pairwise metrics, the notes, the environment and a short guide to the metrics.
 
+use super::gallery::flips_markdown;
 use super::table::{
     confidence_label, interval, legend, row_cells, CKA_DECIMALS, CORR_DECIMALS, DISAGREE_DECIMALS,
     GAIN_CE_DECIMALS, GAIN_DECIMALS, HEADERS,
+};
+use super::test_set_table::{
+    class_table, test_set_rows, CLASS_CAPTION, TEST_SET_CAPTION, TEST_SET_HEADERS,
 };
 use super::{ConditionReport, StudyReport};
 use crate::render::text::{escape_md, markdown_notes, widths, Columns};
@@ -76,7 +80,71 @@ pub(super) fn glossary(r: &StudyReport, estimator: &str) -> Vec<(&'static str, S
                  every source together."
             ),
         ),
+        (
+            "binom SD",
+            "the accuracy SD (pp) if each test example were an independent coin that a run \
+             gets wrong with that example's error rate p_i over the condition's runs: \
+             sqrt(sum_i p_i (1 - p_i)) / n, in the population convention of acc SD."
+                .to_string(),
+        ),
+        (
+            "SD/binom",
+            "acc SD over binom SD: about 1 means the run-to-run spread is what independent \
+             per-example coin flips give (Jordan 2023); above 1, runs are better or worse on \
+             many test examples together; below 1, errors trade off between examples."
+                .to_string(),
+        ),
+        (
+            "always right / always wrong / flip %",
+            "shares of the test set every run gets right, every run gets wrong, and some runs \
+             get right and others wrong."
+                .to_string(),
+        ),
     ]
+}
+
+/// A pipe table of `header` and `rows`: the first column (names) left-aligned and escaped,
+/// the numbers right-aligned as they are.
+fn pipe_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut all: Vec<Vec<String>> = vec![header.iter().map(|h| escape_md(h)).collect()];
+    all.extend(rows.iter().map(|r| {
+        r.iter()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { escape_md(c) } else { c.clone() })
+            .collect()
+    }));
+    let columns = Columns::markdown(1);
+    let w = widths(&all, header.len(), 3);
+    all.insert(1, columns.rule(&w));
+    columns
+        .lines(&all, &w)
+        .into_iter()
+        .map(|l| l + "\n")
+        .collect()
+}
+
+/// The sections on single test examples: the test set's share of the spread, the
+/// disagreement per class, the examples that flip most; each only when the report has it.
+fn examples_markdown(r: &StudyReport) -> String {
+    let mut out = String::new();
+    let test_set = test_set_rows(r);
+    if !test_set.is_empty() {
+        out.push_str(&format!(
+            "\n## How much of the spread is the test set's\n\n{}\n\n",
+            escape_md(TEST_SET_CAPTION)
+        ));
+        let header: Vec<String> = TEST_SET_HEADERS.iter().map(|h| h.to_string()).collect();
+        out.push_str(&pipe_table(&header, &test_set));
+    }
+    if let Some((header, rows)) = class_table(r) {
+        out.push_str(&format!(
+            "\n## Disagreement per class\n\n{}\n\n",
+            escape_md(CLASS_CAPTION)
+        ));
+        out.push_str(&pipe_table(&header, &rows));
+    }
+    out.push_str(&flips_markdown(r));
+    out
 }
 
 /// The sentence on what the control row must show.
@@ -144,6 +212,7 @@ pub fn render_markdown(r: &StudyReport) -> String {
         out.push_str(&format!("\nEnvironment: {}\n", escape_md(&r.environment)));
     }
 
+    out.push_str(&examples_markdown(r));
     out.push_str("\n## How to read this\n\n");
     out.push_str(
         "Each row summarises one condition's runs, which differ only in the seeds of the \

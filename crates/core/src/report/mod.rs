@@ -11,15 +11,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::stats::Interval;
 
+mod examples;
+#[cfg(test)]
+mod examples_tests;
+mod gallery;
 mod html;
 mod markdown;
 mod mitigations;
 mod plots;
 mod slots;
 mod table;
+mod test_set_table;
 #[cfg(test)]
 mod tests;
 
+pub use examples::{
+    ConditionVotes, FlipExample, Flips, Gallery, GalleryInputs, MultipleComparisons, TestSetSpread,
+    VoteTable,
+};
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
@@ -90,6 +99,32 @@ pub struct ConditionReport {
     pub same_predictions_as_control: Option<usize>,
     /// Per-run test accuracy, percent, in replica order.
     pub accuracies: Vec<f64>,
+    /// Two-sided bootstrap p-value of "this condition's accuracy SD equals `all`'s", from the
+    /// resamples of `acc_sd_ratio_ci` ([`crate::stats::ratio_test`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acc_sd_ratio_p: Option<f64>,
+    /// That p-value adjusted by Holm's method over the conditions compared with `all`
+    /// ([`StudyReport::multiple_comparisons`]); `None` outside the family (`all`, control).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acc_sd_ratio_p_holm: Option<f64>,
+    /// Two-sided bootstrap p-value of "this condition's disagreement equals `all`'s", from
+    /// the resamples of `disagreement_ratio_ci`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disagreement_ratio_p: Option<f64>,
+    /// That p-value adjusted by Holm's method, as `acc_sd_ratio_p_holm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disagreement_ratio_p_holm: Option<f64>,
+    /// The accuracy SD the test set alone would give (the binomial SD), and the shares of
+    /// test examples always right, always wrong and flipping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_set: Option<TestSetSpread>,
+    /// Mean pairwise disagreement among the test examples of each true class, percent, by
+    /// class index (`null` for a class without test examples).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub class_disagreement: Vec<Option<f64>>,
+    /// The runs' vote on each test example (in `report.json` as [`StudyReport::votes`]).
+    #[serde(skip)]
+    pub votes: Option<crate::metrics::Votes>,
     /// Per-pair disagreement, percent (for the distribution plot; not written to JSON).
     #[serde(skip)]
     pub pairwise_disagreement: Vec<f64>,
@@ -132,7 +167,7 @@ impl PairTable {
 }
 
 /// A whole study's report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StudyReport {
     /// Title, e.g. `runvar study: mnist1d-mlp`.
     pub title: String,
@@ -153,6 +188,18 @@ pub struct StudyReport {
     /// The mitigation table (docs/protocol.md section 7), when the study evaluated mitigations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mitigations: Vec<MitigationRow>,
+    /// How the ratios to `all` are adjusted for the number of conditions compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiple_comparisons: Option<MultipleComparisons>,
+    /// The test examples that flip most between runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flips: Option<Flips>,
+    /// Per condition, how many runs predict each class for each test example.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub votes: Option<VoteTable>,
+    /// The inputs of the examples in `flips`, for the HTML gallery (not written to JSON).
+    #[serde(skip)]
+    pub gallery: Gallery,
     /// `runs.csv`: one line per finished run (written beside the report, not into its JSON).
     #[serde(skip)]
     pub runs_csv: String,

@@ -4,8 +4,9 @@
 //! the output stays pipe-friendly. The number formatting here is shared by the Markdown and
 //! HTML renderers, so all three show the same digits.
 
+use super::test_set_table::{test_set_rows, TEST_SET_CAPTION, TEST_SET_HEADERS};
 use super::{ConditionReport, StudyReport};
-use crate::render::text::{num, widths, wrap, Columns};
+use crate::render::text::{num, text_table, widths, wrap, Columns};
 use crate::stats::Interval;
 
 /// Decimals of mean accuracy (%).
@@ -118,16 +119,34 @@ pub(super) fn row_cells(c: &ConditionReport) -> [String; 13] {
 }
 
 /// One line saying what the numbers are: replicas, units, `±`, intervals, CKA estimator
-/// (`estimator`, already escaped for the output format).
+/// (`estimator`, already escaped for the output format), and how the ratios to `all` are
+/// adjusted for multiple comparisons when they are.
 pub(super) fn legend(r: &StudyReport, estimator: &str) -> String {
-    format!(
+    let mut out = format!(
         "N = {} runs per condition. Accuracy, SDs of accuracy, disagreement and ensemble gain in \
          % / percentage points; cross-entropy in nats. ± is the bootstrap error of the SD; \
          [lo, hi] is a {} bootstrap confidence interval over runs. CKA: linear, {} estimator.",
         r.replicas,
         confidence_label(r.confidence),
         estimator
-    )
+    );
+    if let Some(s) = multiple_comparisons_sentence(r) {
+        out.push(' ');
+        out.push_str(&s);
+    }
+    out
+}
+
+/// How the ratio columns are adjusted for the number of conditions compared, one sentence;
+/// `None` when the report compares none.
+pub(super) fn multiple_comparisons_sentence(r: &StudyReport) -> Option<String> {
+    let mc = r.multiple_comparisons.as_ref()?;
+    Some(format!(
+        "SD/all and dis/all are adjusted for multiple comparisons with Holm's step-down method \
+         on two-sided bootstrap p-values (over {} and {} conditions): the notes flag a ratio \
+         only when its adjusted p is below {}.",
+        mc.acc_sd_ratio_comparisons, mc.disagreement_ratio_comparisons, mc.alpha
+    ))
 }
 
 /// The terminal table of a study: title, task and legend, the aligned table, then the notes
@@ -160,6 +179,15 @@ pub fn render_table(r: &StudyReport) -> String {
     }
     if r.conditions.is_empty() {
         out.push_str("(no conditions)\n");
+    }
+    let test_set = test_set_rows(r);
+    if !test_set.is_empty() {
+        out.push('\n');
+        for l in wrap(TEST_SET_CAPTION, WRAP, "", "") {
+            out.push_str(&l);
+            out.push('\n');
+        }
+        out.push_str(&text_table(&TEST_SET_HEADERS, &test_set));
     }
     if !r.notes.is_empty() {
         out.push('\n');

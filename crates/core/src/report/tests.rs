@@ -45,6 +45,13 @@ fn condition(name: &str, n: usize) -> ConditionReport {
         disagreement_ratio_ci: ci(0.9433, 1.0207),
         same_predictions_as_control: None,
         accuracies: wiggle(n, 91.2345, 0.26, 0.0),
+        acc_sd_ratio_p: None,
+        acc_sd_ratio_p_holm: None,
+        disagreement_ratio_p: None,
+        disagreement_ratio_p_holm: None,
+        test_set: None,
+        class_disagreement: Vec::new(),
+        votes: None,
         pairwise_disagreement: wiggle(n * (n - 1) / 2, 10.7, 0.6, 1.0),
         pair_tables: Vec::new(),
     }
@@ -81,7 +88,7 @@ fn control(n: usize) -> ConditionReport {
     }
 }
 
-fn fixture() -> StudyReport {
+pub(super) fn fixture() -> StudyReport {
     let n = 25;
     let mut init = condition("init", n);
     init.cka = None;
@@ -113,6 +120,7 @@ fn fixture() -> StudyReport {
         environment: "runvar 0.1.0, 2 threads, x86_64, libtorch 2.9.0 (CPU)".to_string(),
         mitigations: Vec::new(),
         runs_csv: String::new(),
+        ..StudyReport::default()
     }
 }
 

@@ -168,6 +168,17 @@ pub fn bootstrap_sd(values: &[f64], cfg: &Bootstrap) -> Result<BootstrapEstimate
 /// assert_eq!(r.estimate, 0.5);
 /// ```
 pub fn sd_ratio(a: &[f64], b: &[f64], cfg: &Bootstrap) -> Result<BootstrapEstimate, MetricsError> {
+    let (estimate, replicates) = sd_ratio_replicates(a, b, cfg)?;
+    summarize(estimate, replicates, cfg, "SD ratio")
+}
+
+/// [`sd_ratio`]'s estimate and its `B` resampled ratios in draw order (non-finite ones
+/// included), before they are summarized: what [`super::ratio_test`] takes its p-value from.
+pub(super) fn sd_ratio_replicates(
+    a: &[f64],
+    b: &[f64],
+    cfg: &Bootstrap,
+) -> Result<(f64, Vec<f64>), MetricsError> {
     cfg.validate()?;
     check_values(a, "SD ratio numerator values")?;
     check_values(b, "SD ratio denominator values")?;
@@ -191,7 +202,7 @@ pub fn sd_ratio(a: &[f64], b: &[f64], cfg: &Bootstrap) -> Result<BootstrapEstima
             sd_unchecked(ra.iter().copied(), ra.len()) / sd_unchecked(rb.iter().copied(), rb.len())
         })
         .collect();
-    summarize(sa / sb, replicates, cfg, "SD ratio")
+    Ok((sa / sb, replicates))
 }
 
 pub(super) fn summarize(

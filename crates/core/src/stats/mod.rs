@@ -1,6 +1,8 @@
 //! Statistics over runs: mean and percentiles ([`describe`]), the confidence [`Interval`], and
 //! the bootstrap errors and confidence intervals of docs/protocol.md section 3: per-run values
-//! and SD ratios ([`bootstrap`]), means of pairwise metrics over resampled runs ([`pairwise`]).
+//! and SD ratios ([`bootstrap`]), means of pairwise metrics over resampled runs ([`pairwise`]);
+//! the p-value of a ratio against 1 from the same resamples ([`ratio_test`]) and Holm's
+//! adjustment of several such p-values ([`holm`]).
 //!
 //! Comparing two groups of runs (`runvar compare`) and planning how many to train (`runvar
 //! plan`): the bootstrap of two independent groups ([`two_sample`]), permutation and sign-flip
@@ -20,11 +22,13 @@ pub mod bootstrap;
 pub mod describe;
 pub mod distributions;
 pub mod effect;
+pub mod holm;
 pub mod interval;
 pub mod noncentral_t;
 pub mod pairwise;
 pub mod permutation;
 pub mod power;
+pub mod ratio_test;
 pub mod special;
 pub mod t_test;
 pub mod two_sample;
@@ -38,10 +42,12 @@ pub use bootstrap::{
 };
 pub use describe::{mean, percentile_sorted};
 pub use effect::{cohens_d, probability_of_improvement, Better, CohensD};
+pub use holm::holm;
 pub use interval::Interval;
 pub use pairwise::{bootstrap_pairwise_mean, pair_mean_ratio};
 pub use permutation::{permutation_test, sign_flip_test, PermutationTest};
 pub use power::{detectable_effect, runs_per_arm, sd_interval, t_test_power, RunsNeeded};
+pub use ratio_test::{bootstrap_p_value, pair_mean_ratio_test, sd_ratio_test, RatioTest};
 pub use t_test::{paired_t, welch, TTest};
 pub use two_sample::bootstrap_two_samples;
 pub use ustat::Hoeffding;

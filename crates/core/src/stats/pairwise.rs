@@ -87,6 +87,17 @@ pub fn pair_mean_ratio(
     b: &PairMatrix,
     cfg: &Bootstrap,
 ) -> Result<BootstrapEstimate, MetricsError> {
+    let (estimate, replicates) = pair_mean_ratio_replicates(a, b, cfg)?;
+    summarize(estimate, replicates, cfg, "ratio of pairwise means")
+}
+
+/// [`pair_mean_ratio`]'s estimate and its `B` resampled ratios in draw order (non-finite ones
+/// included), before they are summarized: what [`super::ratio_test`] takes its p-value from.
+pub(super) fn pair_mean_ratio_replicates(
+    a: &PairMatrix,
+    b: &PairMatrix,
+    cfg: &Bootstrap,
+) -> Result<(f64, Vec<f64>), MetricsError> {
     cfg.validate()?;
     for m in [a, b] {
         if let Some((index, (_, _, value))) = m.pairs().enumerate().find(|(_, p)| !p.2.is_finite())
@@ -121,7 +132,7 @@ pub fn pair_mean_ratio(
             mean_of_counts(a, &ca) / mean_of_counts(b, &cb)
         })
         .collect();
-    summarize(ma / mb, replicates, cfg, "ratio of pairwise means")
+    Ok((ma / mb, replicates))
 }
 
 /// Mean over pairs of distinct runs of a resample with run multiplicities `c`.

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use crate::analysis::{
-    analyze_condition, check_runs, fill_ratios, read_run_dir, AnalysisError, RunOutputs,
+    adjust_ratio_p_values, analyze_condition, check_runs, fill_ratios, flips, read_run_dir,
+    vote_table, AnalysisError, RunOutputs,
 };
 use crate::metrics::HsicEstimator;
 use crate::report::{render_html, render_markdown, render_mitigation_markdown, StudyReport};
@@ -11,6 +12,7 @@ use crate::seed::Source;
 use crate::stats::Bootstrap;
 use crate::store::{report as store_report, SpecRecord, StudyDir};
 
+use super::gallery::gallery;
 use super::mitigated::mitigation_rows;
 use super::notes::notes;
 use super::{StudySpec, Survey, SNAPSHOT_CONDITION};
@@ -90,6 +92,8 @@ pub fn build_report(
     let mut control_predictions: Option<Vec<usize>> = None;
     let mut flip_predictions: Vec<(usize, Vec<Vec<usize>>)> = Vec::new();
     let mut environment = String::new();
+    // The test set every vote is counted on: the first analysed condition's labels.
+    let mut test_labels: Option<Vec<i64>> = None;
     for (c, cond) in study.conditions.iter().enumerate() {
         if cond.name == SNAPSHOT_CONDITION {
             continue; // in the mitigation table
@@ -143,14 +147,12 @@ pub fn build_report(
             let runs = outputs.iter().map(predictions).collect::<Result<_, _>>()?;
             flip_predictions.push((rows.len(), runs));
         }
-        rows.push(analyze_condition(
-            &cond.name,
-            sources,
-            &outputs,
-            &labels,
-            &boot,
-            CKA_ESTIMATOR,
-        )?);
+        let mut row =
+            analyze_condition(&cond.name, sources, &outputs, &labels, &boot, CKA_ESTIMATOR)?;
+        if *test_labels.get_or_insert_with(|| labels.clone()) != labels {
+            row.votes = None; // another test set: its votes do not line up with the others'
+        }
+        rows.push(row);
     }
     if let Some(control) = &control_predictions {
         for (row, runs) in flip_predictions {
@@ -159,6 +161,16 @@ pub fn build_report(
         }
     }
     fill_ratios(&mut rows, "all", &boot);
+    // 1 - 0.95 is 0.050000000000000044 in binary: rounded, the report says 0.05.
+    let alpha = ((1.0 - boot.level) * 1e9).round() / 1e9;
+    let multiple_comparisons = adjust_ratio_p_values(&mut rows, "all", alpha);
+    let labels = test_labels.unwrap_or_default();
+    let votes = vote_table(&rows, &labels);
+    let flips = flips(&rows, &labels, "all");
+    let gallery = flips
+        .as_ref()
+        .map(|f| gallery(study, &labels, &f.examples))
+        .unwrap_or_default();
     let mut report = StudyReport {
         title: format!(
             "runvar study: {}",
@@ -175,11 +187,21 @@ pub fn build_report(
             HsicEstimator::Biased => "biased".into(),
         },
         confidence: boot.level,
-        notes: notes(&rows, control_hashes, &missing, boot.level),
+        notes: notes(
+            &rows,
+            control_hashes,
+            &missing,
+            boot.level,
+            multiple_comparisons.as_ref(),
+        ),
         conditions: rows,
         environment,
         mitigations: mitigation_rows(survey, study, &boot)?,
         runs_csv: super::runs_csv(dir, study, survey),
+        multiple_comparisons,
+        flips,
+        votes,
+        gallery,
     };
     if study.target.is_some() {
         // Where and why a `--target-ci` study stopped, first: it says what N the rows rest on.

@@ -11,6 +11,7 @@ mod build;
 mod condition;
 mod export;
 mod file;
+mod gallery;
 mod mitigated;
 mod mitigation;
 mod notes;
@@ -19,6 +20,7 @@ mod resume;
 mod status;
 mod survey;
 pub mod target;
+mod test_set_notes;
 mod units;
 
 use std::path::Path;
