@@ -102,26 +102,6 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A digits-mlp study of 2 conditions x 4 replicas: 8 units of one run each (packs of 1 on
-/// the CPU), unit `4 * condition + replica`.
-fn study_args<'a>(out: &'a str, epochs: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "study",
-        "--preset",
-        "digits-mlp",
-        "--conditions",
-        "control,init",
-        "--replicas",
-        "4",
-        "--epochs",
-        epochs,
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    args
-}
-
 /// `runvar ARGS` in `dir` with the cluster's environment (its SLURM_CONF, no inherited Slurm
 /// setting).
 fn runvar_on(cluster: &Cluster, dir: &Path, args: &[&str]) -> util::Output {
@@ -188,11 +168,11 @@ fn a_study_on_slurm_is_the_study_trained_here() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    ok(runvar(dir, &study_args("local", "10", &["--quiet"])));
+    ok(runvar(dir, &util::digits_2x4("local", "10", &["--quiet"])));
     let record = submit(
         &cluster,
         dir,
-        &study_args("slurm", "10", &["--backend", "slurm", "--time", "10:00"]),
+        &util::digits_2x4("slurm", "10", &["--backend", "slurm", "--time", "10:00"]),
     );
     assert_eq!(record["units"], serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7]));
     assert_eq!(record["array"], "0-7");
@@ -224,7 +204,7 @@ fn a_study_on_slurm_is_the_study_trained_here() {
     let again = ok(runvar_on(
         &cluster,
         dir,
-        &study_args("slurm", "10", &["--backend", "slurm"]),
+        &util::digits_2x4("slurm", "10", &["--backend", "slurm"]),
     ));
     assert!(again.contains("Every run of"), "{again}");
 }
@@ -239,7 +219,8 @@ fn a_cancelled_task_is_all_a_second_submission_submits() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     // Runs of about 2 s, one task at a time, so that one can be cancelled mid-run.
-    let submit_args = study_args("slurm", "80", &["--backend", "slurm", "--array-limit", "1"]);
+    let submit_args =
+        util::digits_2x4("slurm", "80", &["--backend", "slurm", "--array-limit", "1"]);
     let first = submit(&cluster, dir, &submit_args);
     let array = first["array_job"].as_str().unwrap().to_string();
     // The first claim of a unit past unit 0: its task has started training.
@@ -278,7 +259,7 @@ fn a_cancelled_task_is_all_a_second_submission_submits() {
     assert_eq!(second["units"], serde_json::json!([unit]), "{second}");
     wait_for(&cluster, &first);
     wait_for(&cluster, &second);
-    ok(runvar(dir, &study_args("local", "80", &["--quiet"])));
+    ok(runvar(dir, &util::digits_2x4("local", "80", &["--quiet"])));
     assert_same_study(dir, "local", "slurm", &cluster);
     let left: Vec<String> =
         fs::read_dir(dir.join(format!("slurm/runs/{}", run.split('/').next().unwrap())))
@@ -318,7 +299,7 @@ fn each_task_records_the_gpu_slurm_gave_it() {
     let record = submit(
         &cluster,
         dir,
-        &study_args("gpus", "5", &["--backend", "slurm", "--gres", "gpu:1"]),
+        &util::digits_2x4("gpus", "5", &["--backend", "slurm", "--gres", "gpu:1"]),
     );
     wait_for(&cluster, &record);
     let array = record["array_job"].as_str().unwrap();

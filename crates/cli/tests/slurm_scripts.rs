@@ -9,26 +9,6 @@ use std::path::{Path, PathBuf};
 
 use util::{fails, ok, runvar, runvar_env};
 
-/// A digits-mlp study of 2 conditions x 4 replicas (8 units of one run), `epochs` epochs,
-/// into `out`, then `extra`.
-fn study_args<'a>(out: &'a str, epochs: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "study",
-        "--preset",
-        "digits-mlp",
-        "--conditions",
-        "control,init",
-        "--replicas",
-        "4",
-        "--epochs",
-        epochs,
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    args
-}
-
 /// The files of `folder` whose names end with `suffix`, sorted.
 fn files_ending(folder: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(folder)
@@ -71,7 +51,7 @@ fn a_dry_run_writes_the_scripts_of_the_missing_units_only() {
         "gpu:1",
         "--sbatch-arg=--qos=low",
     ];
-    let out = ok(runvar(dir, &study_args("s", "1", &extra)));
+    let out = ok(runvar(dir, &util::digits_2x4("s", "1", &extra)));
     assert!(out.contains("sbatch --parsable"), "{out}");
     let s = dir.join("s");
     assert!(s.join("study.json").is_file());
@@ -92,11 +72,11 @@ fn a_dry_run_writes_the_scripts_of_the_missing_units_only() {
     ok(runvar(dir, &["worker", "s", "--unit", "2"]));
     ok(runvar(dir, &["worker", "s", "--unit", "5"]));
     std::thread::sleep(std::time::Duration::from_millis(1100)); // a new stamp
-    ok(runvar(dir, &study_args("s", "1", &extra)));
+    ok(runvar(dir, &util::digits_2x4("s", "1", &extra)));
     assert_eq!(newest_array(&s), "0-1,3-4,6-7%3");
     // Another spec in the same directory is refused, as by the local backend.
     fails(
-        runvar(dir, &study_args("s", "2", &extra)),
+        runvar(dir, &util::digits_2x4("s", "2", &extra)),
         &["holds a study with a different spec"],
     );
 }
@@ -112,7 +92,7 @@ fn a_submission_sbatch_refuses_leaves_nothing_submitted() {
     let err = fails(
         runvar_env(
             dir,
-            &study_args("s", "1", &["--backend", "slurm"]),
+            &util::digits_2x4("s", "1", &["--backend", "slurm"]),
             &[("PATH", &path)],
         ),
         &["sbatch: not found on PATH", "--dry-run"],
@@ -127,7 +107,7 @@ fn a_submission_sbatch_refuses_leaves_nothing_submitted() {
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let mut args = study_args("s", "1", &["--backend", "slurm", "--partition", "nope"]);
+    let mut args = util::digits_2x4("s", "1", &["--backend", "slurm", "--partition", "nope"]);
     args.push("--quiet");
     fails(
         runvar_env(dir, &args, &[("PATH", &path)]),
@@ -149,20 +129,20 @@ fn slurm_options_and_devices_are_checked() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     fails(
-        runvar(dir, &study_args("s", "1", &["--partition", "gpu"])),
+        runvar(dir, &util::digits_2x4("s", "1", &["--partition", "gpu"])),
         &["--partition: a Slurm option; add --backend slurm"],
     );
     fails(
         runvar(
             dir,
-            &study_args("s", "1", &["--backend", "slurm", "--gres", "gpu:1 --mem=1"]),
+            &util::digits_2x4("s", "1", &["--backend", "slurm", "--gres", "gpu:1 --mem=1"]),
         ),
         &["one word without spaces"],
     );
     fails(
         runvar(
             dir,
-            &study_args("s", "1", &["--backend", "slurm", "--workers", "2"]),
+            &util::digits_2x4("s", "1", &["--backend", "slurm", "--workers", "2"]),
         ),
         &["--workers 2: with --backend slurm each array task trains one unit"],
     );
@@ -196,7 +176,7 @@ fn slurm_options_and_devices_are_checked() {
     // A worker cannot move a CPU study to a GPU.
     ok(runvar(
         dir,
-        &study_args("s", "1", &["--backend", "slurm", "--dry-run"]),
+        &util::digits_2x4("s", "1", &["--backend", "slurm", "--dry-run"]),
     ));
     fails(
         runvar(dir, &["worker", "s", "--unit", "0", "--device", "cuda:0"]),

@@ -12,15 +12,7 @@ use crate::Outcome;
 
 /// Run `runvar analyze`.
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
-    if let Some(free) = runvar_core::machine::available_memory() {
-        runvar_core::machine::check_size(
-            "--bootstrap",
-            a.bootstrap as u64,
-            "the bootstrap resamples",
-            free,
-            runvar_core::study::StudySpec::bootstrap_bytes,
-        )?;
-    }
+    super::check_bootstrap(a.bootstrap)?;
     let loaded = analysis::load_inputs(&AnalyzeInputs {
         inputs: a.inputs,
         labels: a.labels,

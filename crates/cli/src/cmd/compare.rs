@@ -59,15 +59,7 @@ fn sides(a: &mut CompareArgs) -> anyhow::Result<(Side, Side)> {
 
 /// Run `runvar compare`.
 pub fn run(mut a: CompareArgs) -> anyhow::Result<Outcome> {
-    if let Some(free) = runvar_core::machine::available_memory() {
-        runvar_core::machine::check_size(
-            "--bootstrap",
-            a.bootstrap as u64,
-            "the bootstrap resamples",
-            free,
-            runvar_core::study::StudySpec::bootstrap_bytes,
-        )?;
-    }
+    super::check_bootstrap(a.bootstrap)?;
     let settings = Settings {
         permutations: a.permutations,
         bootstrap: a.bootstrap,

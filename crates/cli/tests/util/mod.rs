@@ -87,3 +87,24 @@ pub fn train_digits(dir: &Path, out: &str, epochs: &str, extra: &[&str]) -> Stri
     args.extend_from_slice(extra);
     ok(runvar(dir, &args))
 }
+
+/// The arguments of `runvar study --preset digits-mlp --conditions control,init --replicas 4
+/// --epochs EPOCHS --out OUT EXTRA...`: 8 units of one run each (packs of 1 on the CPU), unit
+/// `4 * condition + replica`.
+pub fn digits_2x4<'a>(out: &'a str, epochs: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "study",
+        "--preset",
+        "digits-mlp",
+        "--conditions",
+        "control,init",
+        "--replicas",
+        "4",
+        "--epochs",
+        epochs,
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}

@@ -189,9 +189,25 @@ pub(super) fn sd_ratio_replicates(
             reason: "the denominator's values are all equal (SD 0)",
         });
     }
+    let replicates = resampled(a, b, cfg, |ra, rb| {
+        sd_unchecked(ra.iter().copied(), ra.len()) / sd_unchecked(rb.iter().copied(), rb.len())
+    });
+    Ok((sa / sb, replicates))
+}
+
+/// `statistic(a*, b*)` of `cfg.resamples` resamples, in draw order: per resample `a*`
+/// (`len(a)` draws with replacement from `a`) then `b*`, from
+/// `ChaCha20Rng::seed_from_u64(cfg.seed)` with `gen_range`. The one drawing loop of
+/// [`sd_ratio`] and [`super::bootstrap_two_samples`].
+pub(super) fn resampled(
+    a: &[f64],
+    b: &[f64],
+    cfg: &Bootstrap,
+    mut statistic: impl FnMut(&[f64], &[f64]) -> f64,
+) -> Vec<f64> {
     let mut rng = ChaCha20Rng::seed_from_u64(cfg.seed);
     let (mut ra, mut rb) = (vec![0.0; a.len()], vec![0.0; b.len()]);
-    let replicates = (0..cfg.resamples)
+    (0..cfg.resamples)
         .map(|_| {
             for v in ra.iter_mut() {
                 *v = a[rng.gen_range(0..a.len())];
@@ -199,10 +215,9 @@ pub(super) fn sd_ratio_replicates(
             for v in rb.iter_mut() {
                 *v = b[rng.gen_range(0..b.len())];
             }
-            sd_unchecked(ra.iter().copied(), ra.len()) / sd_unchecked(rb.iter().copied(), rb.len())
+            statistic(&ra, &rb)
         })
-        .collect();
-    Ok((sa / sb, replicates))
+        .collect()
 }
 
 pub(super) fn summarize(

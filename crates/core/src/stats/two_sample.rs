@@ -1,10 +1,7 @@
 //! The bootstrap of a statistic of two independent groups of runs: each group resampled on its
 //! own, as [`super::sd_ratio`] does for the SD ratio.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
-
-use super::bootstrap::{summarize, Bootstrap, BootstrapEstimate};
+use super::bootstrap::{resampled, summarize, Bootstrap, BootstrapEstimate};
 use crate::metrics::{check_values, MetricsError};
 
 /// Bootstrap of `statistic(a, b)` for two independent groups: per resample, `a*` (`len(a)`
@@ -41,19 +38,7 @@ pub fn bootstrap_two_samples(
     check_values(a, "bootstrap values, group A")?;
     check_values(b, "bootstrap values, group B")?;
     let estimate = statistic(a, b);
-    let mut rng = ChaCha20Rng::seed_from_u64(cfg.seed);
-    let (mut ra, mut rb) = (vec![0.0; a.len()], vec![0.0; b.len()]);
-    let replicates = (0..cfg.resamples)
-        .map(|_| {
-            for v in ra.iter_mut() {
-                *v = a[rng.gen_range(0..a.len())];
-            }
-            for v in rb.iter_mut() {
-                *v = b[rng.gen_range(0..b.len())];
-            }
-            statistic(&ra, &rb)
-        })
-        .collect();
+    let replicates = resampled(a, b, cfg, statistic);
     summarize(estimate, replicates, cfg, "two-sample bootstrap")
 }
 
