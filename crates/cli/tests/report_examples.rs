@@ -22,23 +22,9 @@ fn row<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 #[test]
 fn votes_binomial_sd_holm_and_the_gallery() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(runvar(
-        tmp.path(),
-        &[
-            "study",
-            "--preset",
-            "digits-mlp",
-            "--epochs",
-            "2",
-            "--replicas",
-            "3",
-            "--conditions",
-            "control,init,dropout,bit_flip,all",
-            "--quiet",
-            "--out",
-            "s",
-        ],
-    ));
+    let mut args = util::SMALL_STUDY.to_vec();
+    args.extend(["--out", "s"]);
+    ok(runvar(tmp.path(), &args));
     let dir = tmp.path().join("s");
     let r: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();

@@ -23,24 +23,10 @@ fn row<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no row {name}"))
 }
 
-/// A small study: digits-mlp for 2 epochs, 3 replicas.
-const SMALL: &[&str] = &[
-    "study",
-    "--preset",
-    "digits-mlp",
-    "--epochs",
-    "2",
-    "--replicas",
-    "3",
-    "--conditions",
-    "control,init,dropout,bit_flip,all",
-    "--quiet",
-];
-
 #[test]
 fn control_row_is_exact_and_reports_are_written() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut args = SMALL.to_vec();
+    let mut args = util::SMALL_STUDY.to_vec();
     args.extend(["--out", "s"]);
     let out = ok(runvar(tmp.path(), &args));
     assert!(out.contains("control") && out.contains("bit_flip"), "{out}");
@@ -178,7 +164,7 @@ fn control_row_is_exact_and_reports_are_written() {
 #[test]
 fn packed_study_keeps_the_control_exact_and_records_packs() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut args = SMALL.to_vec();
+    let mut args = util::SMALL_STUDY.to_vec();
     args.extend(["--out", "p", "--pack", "2"]);
     ok(runvar(tmp.path(), &args));
     let dir = tmp.path().join("p");
@@ -196,7 +182,7 @@ fn packed_study_keeps_the_control_exact_and_records_packs() {
     assert_eq!(record("runs/init/0002")["pack"]["size"], 2);
     assert_eq!(record("runs/init/0002")["pack"]["index"], 0);
 
-    let mut solo = SMALL.to_vec();
+    let mut solo = util::SMALL_STUDY.to_vec();
     solo.extend(["--out", "s"]);
     ok(runvar(tmp.path(), &solo));
     let solo_acc = row(&report(&tmp.path().join("s")), "all")["mean_acc"]
@@ -228,7 +214,7 @@ fn packed_study_keeps_the_control_exact_and_records_packs() {
 #[test]
 fn impossible_packs_and_gpu_workers_are_refused_up_front() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut args = SMALL.to_vec();
+    let mut args = util::SMALL_STUDY.to_vec();
     args.extend(["--out", "big", "--pack", "100000000"]);
     fails(
         runvar(tmp.path(), &args),
@@ -240,7 +226,7 @@ fn impossible_packs_and_gpu_workers_are_refused_up_front() {
     );
     assert!(!tmp.path().join("big").exists(), "nothing written");
 
-    let mut args = SMALL.to_vec();
+    let mut args = util::SMALL_STUDY.to_vec();
     args.extend(["--out", "gpu", "--device", "cuda", "--workers", "2"]);
     fails(
         runvar(tmp.path(), &args),

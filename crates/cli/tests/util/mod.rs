@@ -108,3 +108,18 @@ pub fn digits_2x4<'a>(out: &'a str, epochs: &'a str, extra: &[&'a str]) -> Vec<&
     args.extend_from_slice(extra);
     args
 }
+
+/// A small study: digits-mlp for 2 epochs, 3 replicas of control, init, dropout, bit_flip and
+/// all (add `--out DIR`).
+pub const SMALL_STUDY: &[&str] = &[
+    "study",
+    "--preset",
+    "digits-mlp",
+    "--epochs",
+    "2",
+    "--replicas",
+    "3",
+    "--conditions",
+    "control,init,dropout,bit_flip,all",
+    "--quiet",
+];
