@@ -8,16 +8,7 @@ mod util;
 use std::fs;
 use std::path::Path;
 
-use util::{ok, runvar};
-
-fn row<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    r["conditions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no row {name}"))
-}
+use util::{ok, row, runvar};
 
 #[test]
 fn votes_binomial_sd_holm_and_the_gallery() {

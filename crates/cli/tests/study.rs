@@ -8,19 +8,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use util::{fails, ok, runvar};
+use util::{fails, ok, row, runvar};
 
 fn report(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
-}
-
-fn row<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    r["conditions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no row {name}"))
 }
 
 #[test]

@@ -123,3 +123,13 @@ pub const SMALL_STUDY: &[&str] = &[
     "control,init,dropout,bit_flip,all",
     "--quiet",
 ];
+
+/// The row of condition `name` in a parsed `report.json`.
+pub fn row<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    r["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no row {name}"))
+}
