@@ -34,13 +34,19 @@ impl RunProgress {
         match event {
             Event::Started { total_steps } => self.bar.set_length(*total_steps as u64),
             Event::Step { .. } => self.bar.inc(1),
-            Event::Epoch(m) => self.bar.set_message(format!(
-                "epoch {}/{}: loss {:.4}, test acc {:.2}%",
-                m.epoch,
-                self.epochs,
-                m.train_loss,
-                100.0 * m.test_accuracy
-            )),
+            Event::Epoch(m) => self.bar.set_message(match &m.lm {
+                Some(lm) => format!(
+                    "epoch {}/{}: loss {:.4}, valid perplexity {:.3}",
+                    m.epoch, self.epochs, m.train_loss, lm.valid_perplexity
+                ),
+                None => format!(
+                    "epoch {}/{}: loss {:.4}, test acc {:.2}%",
+                    m.epoch,
+                    self.epochs,
+                    m.train_loss,
+                    100.0 * m.test_accuracy
+                ),
+            }),
         }
     }
 

@@ -27,6 +27,7 @@ pub mod bitflip;
 mod cuda_runtime;
 pub mod device;
 mod error;
+pub mod lm;
 pub mod lockstep;
 pub mod memory;
 pub mod model;
@@ -34,6 +35,7 @@ pub mod params;
 pub mod pool;
 pub mod runtime;
 pub mod speed;
+pub mod task;
 pub mod train;
 
 pub use error::EngineError;

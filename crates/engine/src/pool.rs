@@ -20,7 +20,7 @@ use runvar_core::store::{RunRecord, StoreError};
 use runvar_core::study::{unit_key, PlannedRun};
 
 use crate::train::Trainer;
-use runvar_core::data::Prepared;
+use runvar_core::data::Task;
 
 /// What the pool reports, in completion order.
 #[derive(Debug)]
@@ -66,13 +66,21 @@ fn train_pack(
     runs: &[&PlannedRun],
     members: &[usize],
     pack: usize,
-    data: &Prepared,
+    data: &Task,
 ) -> Vec<PoolEvent> {
     let mut specs: Vec<_> = members.iter().map(|&i| runs[i].spec.clone()).collect();
     while specs.len() < pack {
         specs.push(specs[0].clone());
     }
-    let outcomes = match Trainer::pack(&specs, data).and_then(|t| t.run_pack(&mut |_| {})) {
+    let trained = match data {
+        Task::Images(data) => Trainer::pack(&specs, data).and_then(|t| t.run_pack(&mut |_| {})),
+        // Language models train one at a time (a study of them has packs of 1).
+        Task::Text(_) => specs
+            .iter()
+            .map(|s| Ok(crate::task::train(s, data, &mut |_| {})))
+            .collect(),
+    };
+    let outcomes = match trained {
         Ok(outcomes) => outcomes,
         Err(e) => {
             let error = e.to_string();
@@ -123,7 +131,7 @@ fn train_pack(
 /// unit trains and dropped after. Runs finished by another process by then are not trained.
 pub fn run_all<G>(
     runs: &[&PlannedRun],
-    data: &Prepared,
+    data: &Task,
     workers: usize,
     pack: usize,
     claim: &(dyn Fn(&[&PlannedRun]) -> Option<G> + Sync),

@@ -174,7 +174,7 @@ pub fn execute_some(
     if !quiet {
         note_new_environment(study, &survey)?;
     }
-    let prepared = data::prepare(&study.run).context("loading the dataset")?;
+    let prepared = data::prepare_task(&study.run).context("loading the dataset")?;
     let names: Vec<&str> = study.conditions.iter().map(|c| c.name.as_str()).collect();
     let mut done = vec![0usize; names.len()];
     for (r, _) in survey.records() {
@@ -230,7 +230,7 @@ fn train_missing(
     Share { study, dir, select }: Share<'_>,
     mut todo: Vec<study::PlannedRun>,
     survey: &mut study::Survey,
-    (prepared, workers): (&data::Prepared, usize),
+    (prepared, workers): (&data::Task, usize),
     progress: &mut StudyProgress,
     failures: &mut Vec<String>,
 ) -> (usize, usize) {

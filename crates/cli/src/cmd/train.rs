@@ -8,7 +8,6 @@ use runvar_core::data;
 use runvar_core::metrics::accuracy_and_cross_entropy;
 use runvar_core::runspec::RunSpec;
 use runvar_core::store::{self, RunDirWriter};
-use runvar_engine::train::Trainer;
 
 use crate::args::TrainArgs;
 use crate::progress::RunProgress;
@@ -56,10 +55,9 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
     // Before any training: a destination that exists or cannot be written (a read-only
     // folder, a name too long) is refused now, not after the run.
     let writer = RunDirWriter::create(&out)?;
-    let prepared = data::prepare(&spec).context("loading the dataset")?;
-    let trainer = Trainer::new(&spec, &prepared)?;
+    let task = data::prepare_task(&spec).context("loading the dataset")?;
     let mut progress = RunProgress::new(a.output.silent(), spec.train.epochs);
-    let outcome = trainer.run(&mut |event| progress.on_event(&event))?;
+    let outcome = runvar_engine::task::train(&spec, &task, &mut |event| progress.on_event(&event))?;
     progress.finish();
     let dir = outcome
         .write(writer)
@@ -80,6 +78,14 @@ pub fn run(a: TrainArgs) -> anyhow::Result<crate::Outcome> {
         r.param_count,
         r.wall_seconds
     )?;
+    if let Some(lm) = &r.lm {
+        writeln!(
+            stdout,
+            "perplexity: valid {:.3}  test {:.3} ({} test tokens); the window's {} tokens are \
+             logits.npy",
+            lm.valid_perplexity, lm.test_perplexity, lm.test_tokens, r.n_test
+        )?;
+    }
     if let Some(f) = &r.bit_flip {
         writeln!(
             stdout,

@@ -23,10 +23,12 @@ mod locate;
 pub mod mnist1d;
 mod prepared;
 mod synthetic;
+mod task;
 
 pub use locate::locate;
 pub use prepared::{load, prepare, prepare_from, Prepared};
 pub use synthetic::synthetic;
+pub use task::{prepare_task, Task, TextData};
 
 /// One split (train or test): `n` examples of `channels * height * width` values each.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +199,13 @@ pub enum DataError {
     EmptySplit {
         /// The dataset's name.
         dataset: String,
+    },
+    /// A text corpus was asked for as labelled examples (a caller bug, or a classifier spec
+    /// naming a corpus: [`crate::runspec::RunSpec::validate`] refuses those first).
+    #[error("`data.dataset`: {dataset} is a text corpus, not labelled examples")]
+    NotImages {
+        /// The dataset's name.
+        dataset: &'static str,
     },
     /// Any other problem with the contents (e.g. wrong image dimensions).
     #[error("{path}: {message}")]

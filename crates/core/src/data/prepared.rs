@@ -25,7 +25,7 @@ pub struct Prepared {
 /// `$HOME/.cache/runvar/data`), where `runvar data fetch` puts the datasets. The default is
 /// resolved here, when the data is loaded, and never written into the spec: a spec that names
 /// no folder reads each machine's own cache, and the files there were checked by SHA-256.
-fn data_dir(spec: &RunSpec) -> Result<PathBuf, DataError> {
+pub(super) fn data_dir(spec: &RunSpec) -> Result<PathBuf, DataError> {
     if let Some(dir) = &spec.data.dir {
         return Ok(dir.clone());
     }
@@ -52,6 +52,11 @@ pub fn load(spec: &RunSpec) -> Result<Dataset, DataError> {
             spec.data.train_limit,
             spec.data.test_limit,
         )?,
+        DatasetName::Shakespeare | DatasetName::CharText | DatasetName::Ptb => {
+            return Err(DataError::NotImages {
+                dataset: spec.data.dataset.name(),
+            })
+        }
     };
     Ok(ds)
 }

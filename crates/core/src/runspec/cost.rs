@@ -75,7 +75,7 @@ impl Footprint {
     /// [`SpecError::Invalid`] when the model cannot take the dataset's input (the CNN needs
     /// images of at least 6x6).
     pub fn of(spec: &RunSpec) -> Result<Footprint, SpecError> {
-        Footprint::of_model(&spec.model, spec.data.dataset.geometry())
+        Footprint::of_model(&spec.model, geometry(spec))
     }
 
     /// The footprint of `model` on inputs of geometry `g`.
@@ -87,6 +87,9 @@ impl Footprint {
         let classes = g.classes as f64;
         let mut t = Tally::default();
         let mut features = c * h * w;
+        if model.is_lm() {
+            return Ok(lm_footprint(model, g));
+        }
         match model {
             ModelSpec::Linear => t.layer(classes, c * h * w, (c * h * w + 1.0) * classes),
             ModelSpec::Mlp { hidden, .. } => {
@@ -124,6 +127,7 @@ impl Footprint {
                 t.layer(classes, 128.0, 129.0 * classes);
                 features = 128.0;
             }
+            ModelSpec::Lstm { .. } | ModelSpec::Transformer { .. } => {}
             ModelSpec::Resnet { depth, width } => {
                 let blocks = (depth.saturating_sub(2) / 6) as f64;
                 let widths = [16.0, 32.0, 64.0].map(|base: f64| (base * width).round().max(1.0));
@@ -215,7 +219,11 @@ pub fn check_training_memory(
     let fp = Footprint::of(spec)?;
     let batch = spec.train.batch_size;
     let usable = crate::machine::USABLE_SHARE * available;
-    let total = |k: u64, b: u64, fp: &Footprint| k as f64 * fp.bytes_per_replica(b as usize);
+    // A language model's batch is of streams, each `bptt` tokens a step.
+    let per_row = spec.examples_per_step() / batch.max(1);
+    let total = |k: u64, b: u64, fp: &Footprint| {
+        k as f64 * fp.bytes_per_replica(b as usize * per_row)
+    };
     let place_it = |mut e: Box<TooLarge>| {
         e.place = place.to_string();
         e
@@ -239,7 +247,7 @@ pub fn check_training_memory(
         return Err(place_it(e.expect_err("the batch does not fit")).into());
     }
     // The model itself is too large: find the largest size of it that fits (batch 1, alone).
-    let g = spec.data.dataset.geometry();
+    let g = geometry(spec);
     let resized = |model: ModelSpec| {
         Footprint::of_model(&model, g).map_or(f64::INFINITY, |f| total(1, 1, &f))
     };
@@ -286,4 +294,81 @@ pub fn check_training_memory(
     };
     e.needed = total(k, b, &fp);
     Err(place_it(e).into())
+}
+
+/// The geometry a spec's model is sized on: its dataset's, with a language model's context
+/// (the segment length, `data.bptt`) as the width of its one-token examples.
+fn geometry(spec: &RunSpec) -> DataGeometry {
+    let mut g = spec.data.dataset.geometry();
+    if spec.is_lm() {
+        g.width = spec.data.bptt.unwrap_or(1);
+    }
+    g
+}
+
+/// A language model's footprint per token (an "example" is one position of a segment), on a
+/// vocabulary of `g.classes` with a context of `g.width` tokens. LSTM layer `l` of input width
+/// `i` has `4h(i + h + 2)` parameters and `8h(i + h)` FLOPs a token; attention's scores and
+/// weighted sums add `4 T d` FLOPs a token for a context of `T`; the decoder `2 h V`.
+fn lm_footprint(model: &ModelSpec, g: DataGeometry) -> Footprint {
+    let (v, ctx) = (g.classes as f64, g.width as f64);
+    let mut t = Tally::default();
+    let (width, tie) = match *model {
+        ModelSpec::Lstm {
+            embed,
+            hidden,
+            layers,
+            tie,
+            ..
+        } => {
+            let (e, h) = (embed as f64, hidden as f64);
+            t.params += v * e;
+            t.activations += e;
+            let mut fan_in = e;
+            for _ in 0..layers {
+                t.layer(4.0 * h, fan_in + h, 4.0 * h * (fan_in + h + 2.0));
+                // The cell state, the hidden state and the gates' nonlinearities.
+                t.activations += 2.0 * h + 4.0 * h;
+                fan_in = h;
+            }
+            (h, tie)
+        }
+        ModelSpec::Transformer {
+            dim,
+            heads,
+            layers,
+            ff,
+            positions,
+            tie,
+            ..
+        } => {
+            let (d, f, a) = (dim as f64, ff as f64, heads as f64);
+            t.params += v * d;
+            if positions == super::Positions::Learned {
+                t.params += ctx * d;
+            }
+            t.activations += d;
+            let mut block = Tally::default();
+            block.batch_norm(d, d); // LayerNorm: a scale and a shift per channel
+            block.layer(3.0 * d, d, 3.0 * d * (d + 1.0));
+            block.flops += 4.0 * ctx * d;
+            block.activations += 2.0 * a * ctx;
+            block.layer(d, d, d * (d + 1.0));
+            block.batch_norm(d, d);
+            block.layer(f, d, f * (d + 1.0));
+            block.layer(d, f, d * (f + 1.0));
+            t.add(&block, layers as f64);
+            t.batch_norm(d, d);
+            (d, tie)
+        }
+        _ => (0.0, false),
+    };
+    // The decoder: its own weight unless tied to the embedding, and a bias.
+    t.layer(v, width, if tie { v } else { v * (width + 1.0) });
+    Footprint {
+        params: t.params,
+        train_flops_per_example: 3.0 * t.flops,
+        activations_per_example: t.activations,
+        feature_dim: width,
+    }
 }

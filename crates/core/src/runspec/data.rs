@@ -18,6 +18,14 @@ pub enum DatasetName {
     FashionMnist,
     /// CIFAR-10 binary batches in `data.dir`.
     Cifar10,
+    /// Language modelling, character level: the Shakespeare corpus embedded in the binary
+    /// ([`crate::data::text`]).
+    Shakespeare,
+    /// Language modelling, character level: `train.txt`, `valid.txt`, `test.txt` in `data.dir`.
+    CharText,
+    /// Language modelling, word level: Penn Treebank's `ptb.train.txt`, `ptb.valid.txt`,
+    /// `ptb.test.txt` in `data.dir`.
+    Ptb,
 }
 
 impl DatasetName {
@@ -29,22 +37,46 @@ impl DatasetName {
             DatasetName::Mnist => "mnist",
             DatasetName::FashionMnist => "fashion-mnist",
             DatasetName::Cifar10 => "cifar10",
+            DatasetName::Shakespeare => "shakespeare",
+            DatasetName::CharText => "char-text",
+            DatasetName::Ptb => "ptb",
         }
     }
 
-    /// Example shape, class count and split sizes of the full dataset.
+    /// True for the language-modelling corpora (token streams, not labelled examples).
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            DatasetName::Shakespeare | DatasetName::CharText | DatasetName::Ptb
+        )
+    }
+
+    /// Example shape, class count and split sizes of the full dataset. For a text corpus an
+    /// example is a token (1x1x1), the classes are the vocabulary and the splits count tokens:
+    /// exact for the embedded corpus, Penn Treebank's published sizes for `ptb`, and for
+    /// `char-text` (unknown before reading) a byte vocabulary and 1 M tokens, for sizing only.
     pub fn geometry(self) -> DataGeometry {
-        let (channels, height, width, train, test) = match self {
-            DatasetName::Digits => (1, 8, 8, 1348, 449),
-            DatasetName::Mnist1d => (1, 1, 40, 4000, 1000),
-            DatasetName::Mnist | DatasetName::FashionMnist => (1, 28, 28, 60_000, 10_000),
-            DatasetName::Cifar10 => (3, 32, 32, 50_000, 10_000),
+        let (channels, height, width, classes, train, test) = match self {
+            DatasetName::Digits => (1, 8, 8, 10, 1348, 449),
+            DatasetName::Mnist1d => (1, 1, 40, 10, 4000, 1000),
+            DatasetName::Mnist | DatasetName::FashionMnist => (1, 28, 28, 10, 60_000, 10_000),
+            DatasetName::Cifar10 => (3, 32, 32, 10, 50_000, 10_000),
+            DatasetName::Shakespeare => (
+                1,
+                1,
+                1,
+                SHAKESPEARE_VOCAB,
+                SHAKESPEARE_TRAIN,
+                SHAKESPEARE_TEST,
+            ),
+            DatasetName::CharText => (1, 1, 1, 256, 1_000_000, 100_000),
+            DatasetName::Ptb => (1, 1, 1, 10_000, 929_589, 82_430),
         };
         DataGeometry {
             channels,
             height,
             width,
-            classes: 10,
+            classes,
             train,
             test,
         }
@@ -54,10 +86,39 @@ impl DatasetName {
     pub fn needs_dir(self) -> bool {
         matches!(
             self,
-            DatasetName::Mnist | DatasetName::FashionMnist | DatasetName::Cifar10
+            DatasetName::Mnist
+                | DatasetName::FashionMnist
+                | DatasetName::Cifar10
+                | DatasetName::CharText
+                | DatasetName::Ptb
         )
     }
 }
+
+/// Vocabulary size of the embedded Shakespeare corpus (pinned by its loader's tests).
+pub const SHAKESPEARE_VOCAB: usize = 80;
+/// Training tokens of the embedded Shakespeare corpus.
+pub const SHAKESPEARE_TRAIN: usize = 430_000;
+/// Test tokens of the embedded Shakespeare corpus.
+pub const SHAKESPEARE_TEST: usize = 40_000;
+
+/// How the shuffle source orders a language model's training segments in an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SegmentOrder {
+    /// The segments in stream order, starting at an offset in `0..bptt` drawn per epoch from
+    /// the shuffle stream; the hidden state is carried from segment to segment (as PyTorch's
+    /// word-language-model example trains, plus the random start).
+    #[default]
+    Offset,
+    /// The segments (from offset 0) in an order drawn per epoch from the shuffle stream; the
+    /// hidden state starts from zero in each segment.
+    Segments,
+}
+
+/// The evaluation window a language model's logits are saved for, by default: the first
+/// 20,000 target tokens of the test split.
+pub const DEFAULT_EVAL_WINDOW: usize = 20_000;
 
 /// Shape of a dataset: example geometry, classes, split sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +177,29 @@ pub struct DataSpec {
     /// Training-time augmentation.
     #[serde(default)]
     pub augment: AugmentSpec,
+    /// Language models: tokens per segment of truncated backpropagation through time (the
+    /// training sequence length, and the segment length of evaluation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bptt: Option<usize>,
+    /// Language models: how the shuffle source orders an epoch's segments (default `offset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SegmentOrder>,
+    /// Language models: the logits of the first N target tokens of the test split are the
+    /// run's `logits.npy` (default [`DEFAULT_EVAL_WINDOW`], capped at the split's length).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_window: Option<usize>,
+}
+
+impl DataSpec {
+    /// The segment order of a language model (its default when unset).
+    pub fn segment_order(&self) -> SegmentOrder {
+        self.order.unwrap_or_default()
+    }
+
+    /// The evaluation window asked for (its default when unset), before capping at the split.
+    pub fn window(&self) -> usize {
+        self.eval_window.unwrap_or(DEFAULT_EVAL_WINDOW)
+    }
 }
 
 /// One example's augmentation: crop offsets into the padded image, and the flip.

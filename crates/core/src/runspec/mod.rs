@@ -20,11 +20,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use cost::{check_training_memory, FitError, Footprint};
-pub use data::{AugmentDraw, AugmentSpec, DataGeometry, DataSpec, DatasetName};
+pub use data::{
+    AugmentDraw, AugmentSpec, DataGeometry, DataSpec, DatasetName, SegmentOrder,
+    DEFAULT_EVAL_WINDOW,
+};
 pub use error::SpecError;
-pub use model::ModelSpec;
+pub use model::{ModelSpec, Positions};
 pub use presets::{preset, PRESETS};
-pub use train::{Layout, Precision, Schedule, TrainSpec};
+pub use train::{Layout, Optimizer, Precision, Schedule, TrainSpec};
 pub use tta::{Tta, TTA_PADDING};
 
 /// One seed per source of randomness.
@@ -181,6 +184,17 @@ impl RunSpec {
     /// The spec as TOML text (round-trips through [`RunSpec::from_toml_str`]).
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a RunSpec always serializes to TOML")
+    }
+
+    /// True for a language model (a text corpus and an LSTM or Transformer).
+    pub fn is_lm(&self) -> bool {
+        self.data.dataset.is_text()
+    }
+
+    /// Training examples of one step: the batch for a classifier; for a language model, the
+    /// tokens of a step (`batch_size` streams of `bptt` tokens).
+    pub fn examples_per_step(&self) -> usize {
+        self.train.batch_size * self.data.bptt.filter(|_| self.is_lm()).unwrap_or(1)
     }
 
     /// Check every field for impossible values.

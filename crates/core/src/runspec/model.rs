@@ -34,6 +34,60 @@ pub enum ModelSpec {
         #[serde(default = "one")]
         width: f64,
     },
+    /// A word- or character-level LSTM language model: embedding, `layers` LSTM layers,
+    /// a linear decoder to the vocabulary (as PyTorch's word-language-model example).
+    Lstm {
+        /// Embedding width.
+        embed: usize,
+        /// Hidden units per LSTM layer.
+        hidden: usize,
+        /// LSTM layers.
+        layers: usize,
+        /// Dropout between LSTM layers, and the default of the two below.
+        #[serde(default)]
+        dropout: f64,
+        /// Dropout on the embeddings (default: `dropout`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dropout_embed: Option<f64>,
+        /// Dropout on the last layer's output, before the decoder (default: `dropout`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dropout_out: Option<f64>,
+        /// Share the embedding and decoder weights (needs `embed == hidden`).
+        #[serde(default)]
+        tie: bool,
+    },
+    /// A small causal Transformer language model: pre-LayerNorm blocks of multi-head
+    /// self-attention and a GELU feed-forward layer, a final LayerNorm and a linear decoder.
+    Transformer {
+        /// Model width (embedding and residual stream).
+        dim: usize,
+        /// Attention heads (must divide `dim`).
+        heads: usize,
+        /// Blocks.
+        layers: usize,
+        /// Width of the feed-forward layer.
+        ff: usize,
+        /// Dropout on the embeddings, the attention weights, and each block's two outputs.
+        #[serde(default)]
+        dropout: f64,
+        /// Position information added to the embeddings.
+        #[serde(default)]
+        positions: Positions,
+        /// Share the embedding and decoder weights.
+        #[serde(default)]
+        tie: bool,
+    },
+}
+
+/// How a Transformer knows positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Positions {
+    /// A learned embedding per position (initialized from the init stream).
+    #[default]
+    Learned,
+    /// Fixed sinusoids (Vaswani et al. 2017): no parameters.
+    Sinusoidal,
 }
 
 impl ModelSpec {
@@ -45,8 +99,24 @@ impl ModelSpec {
                 dropout,
                 dropout_fc,
             } => *dropout > 0.0 || *dropout_fc > 0.0,
+            ModelSpec::Lstm {
+                dropout,
+                dropout_embed,
+                dropout_out,
+                ..
+            } => {
+                *dropout > 0.0
+                    || dropout_embed.unwrap_or(*dropout) > 0.0
+                    || dropout_out.unwrap_or(*dropout) > 0.0
+            }
+            ModelSpec::Transformer { dropout, .. } => *dropout > 0.0,
             ModelSpec::Linear | ModelSpec::Resnet { .. } => false,
         }
+    }
+
+    /// True for the language models (LSTM, Transformer).
+    pub fn is_lm(&self) -> bool {
+        matches!(self, ModelSpec::Lstm { .. } | ModelSpec::Transformer { .. })
     }
 }
 

@@ -1,7 +1,8 @@
 //! Named, documented starting points: `runvar train --preset NAME`.
 
 use super::{
-    AugmentSpec, DataSpec, DatasetName, Device, ModelSpec, RunSpec, Schedule, Seeds, TrainSpec,
+    AugmentSpec, DataSpec, DatasetName, Device, ModelSpec, Optimizer, RunSpec, Schedule, Seeds,
+    TrainSpec,
 };
 
 /// A preset's name and what it is.
@@ -47,6 +48,18 @@ pub const PRESETS: &[PresetInfo] = &[
         name: "cifar10-resnet14",
         about: "CIFAR-10 (--data-dir), ResNet-14, the paper's full recipe: 500 epochs, batch 512, lr 0.4, 3 warm-up epochs",
     },
+    PresetInfo {
+        name: "shakespeare-char-lstm",
+        about: "Shakespeare (embedded, character level), LSTM 2x128 with dropout 0.1, BPTT 32, batch 32, 1 epoch of Adam; ~8.5 test perplexity, ~6 s a run; the whole study fits in 10 minutes on 2 cores",
+    },
+    PresetInfo {
+        name: "shakespeare-char-transformer",
+        about: "Shakespeare (embedded, character level), causal Transformer 2x128 (4 heads, pre-LayerNorm, learned positions), context 32, 1 epoch of Adam",
+    },
+    PresetInfo {
+        name: "ptb-word-lstm",
+        about: "Penn Treebank (--data-dir, word level), LSTM 2x650 tied, dropout 0.5, BPTT 35, batch 20, SGD lr 20 clipped at 0.25, 40 epochs (PyTorch's medium recipe); logits of the first 2,000 test words",
+    },
 ];
 
 fn recipe(epochs: usize, batch_size: usize, lr: f64, warmup_epochs: f64) -> TrainSpec {
@@ -64,6 +77,40 @@ fn recipe(epochs: usize, batch_size: usize, lr: f64, warmup_epochs: f64) -> Trai
         precision: Default::default(),
         layout: Default::default(),
         data_fraction: None,
+        optimizer: Optimizer::Sgd,
+        clip: None,
+    }
+}
+
+/// A language model's recipe: `optimizer` at `lr` with no weight decay, clipping, a warm-up of
+/// `warmup_epochs` and a cosine decay; biases at the full rate.
+fn lm_recipe(
+    epochs: usize,
+    batch_size: usize,
+    optimizer: Optimizer,
+    lr: f64,
+    clip: f64,
+    warmup_epochs: f64,
+) -> TrainSpec {
+    TrainSpec {
+        momentum: 0.0,
+        weight_decay: 0.0,
+        reduced_lr_factor: 1.0,
+        // PyTorch's example evaluates in 10 streams; for a language model the streams change
+        // the context (each starts from a zero state), so this is part of the recipe.
+        eval_batch_size: 10,
+        optimizer,
+        clip: Some(clip),
+        ..recipe(epochs, batch_size, lr, warmup_epochs)
+    }
+}
+
+/// A corpus with segments of `bptt` tokens and an evaluation window of `window` tokens.
+fn text(dataset: DatasetName, bptt: usize, window: Option<usize>) -> DataSpec {
+    DataSpec {
+        bptt: Some(bptt),
+        eval_window: window,
+        ..data(dataset, 0, false)
     }
 }
 
@@ -75,6 +122,9 @@ fn data(dataset: DatasetName, crop_padding: usize, flip: bool) -> DataSpec {
         test_limit: None,
         seed: 0,
         augment: AugmentSpec { crop_padding, flip },
+        bptt: None,
+        order: None,
+        eval_window: None,
     }
 }
 
@@ -147,6 +197,45 @@ pub fn preset(name: &str) -> Option<RunSpec> {
                 width: 1.0,
             },
             recipe(500, 512, 0.4, 3.0),
+        ),
+        "shakespeare-char-lstm" => (
+            text(DatasetName::Shakespeare, 32, None),
+            ModelSpec::Lstm {
+                embed: 64,
+                hidden: 128,
+                layers: 2,
+                dropout: 0.1,
+                dropout_embed: None,
+                dropout_out: None,
+                tie: false,
+            },
+            lm_recipe(1, 32, Optimizer::Adam, 0.005, 1.0, 0.05),
+        ),
+        "shakespeare-char-transformer" => (
+            text(DatasetName::Shakespeare, 32, None),
+            ModelSpec::Transformer {
+                dim: 128,
+                heads: 4,
+                layers: 2,
+                ff: 512,
+                dropout: 0.1,
+                positions: super::Positions::Learned,
+                tie: false,
+            },
+            lm_recipe(1, 32, Optimizer::Adam, 0.002, 1.0, 0.05),
+        ),
+        "ptb-word-lstm" => (
+            text(DatasetName::Ptb, 35, Some(2_000)),
+            ModelSpec::Lstm {
+                embed: 650,
+                hidden: 650,
+                layers: 2,
+                dropout: 0.5,
+                dropout_embed: None,
+                dropout_out: None,
+                tie: true,
+            },
+            lm_recipe(40, 20, Optimizer::Sgd, 20.0, 0.25, 0.0),
         ),
         _ => return None,
     };

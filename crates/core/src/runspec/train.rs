@@ -12,7 +12,26 @@ pub enum Schedule {
     Constant,
 }
 
-/// The optimization recipe: SGD with momentum and weight decay.
+/// The optimizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimizer {
+    /// SGD with `momentum` (PyTorch semantics).
+    #[default]
+    Sgd,
+    /// Adam (PyTorch semantics: betas 0.9 and 0.999, eps 1e-8, `weight_decay` as an L2 term
+    /// added to the gradient); `momentum` must be 0.
+    Adam,
+}
+
+impl Optimizer {
+    /// True for SGD, the default.
+    pub fn is_sgd(&self) -> bool {
+        *self == Optimizer::Sgd
+    }
+}
+
+/// The optimization recipe: SGD with momentum (or Adam) and weight decay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainSpec {
@@ -53,6 +72,13 @@ pub struct TrainSpec {
     /// ([`crate::resample`]). In `(0, 1]`; absent: the bootstrap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_fraction: Option<f64>,
+    /// The optimizer (default SGD).
+    #[serde(default, skip_serializing_if = "Optimizer::is_sgd")]
+    pub optimizer: Optimizer,
+    /// Clip the gradient to this total L2 norm before each step (PyTorch's
+    /// `clip_grad_norm_`); absent: no clipping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip: Option<f64>,
 }
 
 /// Memory layout of convolutions (`[n, c, h, w]` tensors).

@@ -2,14 +2,16 @@
 
 use super::{ModelSpec, RunSpec, SpecError};
 
-fn invalid(field: &str, message: String) -> SpecError {
+mod text;
+
+pub(super) fn invalid(field: &str, message: String) -> SpecError {
     SpecError::Invalid {
         field: field.to_string(),
         message,
     }
 }
 
-fn check(ok: bool, field: &str, message: impl FnOnce() -> String) -> Result<(), SpecError> {
+pub(super) fn check(ok: bool, field: &str, message: impl FnOnce() -> String) -> Result<(), SpecError> {
     if ok {
         Ok(())
     } else {
@@ -17,7 +19,7 @@ fn check(ok: bool, field: &str, message: impl FnOnce() -> String) -> Result<(), 
     }
 }
 
-fn probability(p: f64, field: &str) -> Result<(), SpecError> {
+pub(super) fn probability(p: f64, field: &str) -> Result<(), SpecError> {
     check((0.0..1.0).contains(&p), field, || {
         format!("must be a probability in [0, 1) (got {p})")
     })
@@ -81,6 +83,23 @@ pub(super) fn validate(spec: &RunSpec) -> Result<(), SpecError> {
         || format!("must be 0 or positive (got {})", t.reduced_lr_factor),
     )?;
 
+    if let Some(c) = t.clip {
+        check(c.is_finite() && c > 0.0, "train.clip", || {
+            format!("must be a positive gradient norm (got {c})")
+        })?;
+    }
+    check(
+        t.optimizer.is_sgd() || t.momentum == 0.0,
+        "train.momentum",
+        || {
+            format!(
+                "Adam has no momentum setting (its betas are 0.9 and 0.999); set it to 0 (got {})",
+                t.momentum
+            )
+        },
+    )?;
+    text::validate(spec)?;
+
     if let Some(f) = t.data_fraction {
         // Its size needs the training set's: checked again on the loaded data.
         let n = spec.data.dataset.geometry().train;
@@ -122,6 +141,7 @@ pub(super) fn validate(spec: &RunSpec) -> Result<(), SpecError> {
             probability(*dropout, "model.dropout")?;
             probability(*dropout_fc, "model.dropout_fc")?;
         }
+        ModelSpec::Lstm { .. } | ModelSpec::Transformer { .. } => text::model(&spec.model)?,
         ModelSpec::Resnet { depth, width } => {
             check(*depth >= 8 && (depth - 2) % 6 == 0, "model.depth", || {
                 format!("must be 6n+2 with n >= 1: 8, 14, 20, 26, ... (got {depth})")

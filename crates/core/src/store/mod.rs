@@ -24,8 +24,8 @@ pub use json::{
     differences, from_versioned_json, to_versioned_json, versioned, JsonError, SCHEMA_VERSION,
 };
 pub use record::{
-    BitFlipRecord, DataRecord, Environment, EpochMetrics, MetricsRecord, PackRecord, Placement,
-    RunRecord, SpecRecord,
+    BitFlipRecord, DataRecord, Environment, EpochMetrics, LmMetrics, MetricsRecord, PackRecord,
+    Placement, RunRecord, SpecRecord,
 };
 pub use run_dir::{abandoned_temporaries, is_temporary, RunDirWriter, StoreError, TempOwner};
 pub use run_files::{report, RunFiles};

@@ -91,6 +91,42 @@ pub struct EpochMetrics {
     pub test_cross_entropy: f64,
     /// Seconds since training started.
     pub elapsed_seconds: f64,
+    /// A language model's cross-entropy and perplexity on the whole validation and test
+    /// streams (its `test_*` fields above are those of the evaluation window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm: Option<LmMetrics>,
+}
+
+/// A language model's evaluation on whole streams: mean cross-entropy per predicted token
+/// (nats) and its perplexity, `exp` of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LmMetrics {
+    /// Mean cross-entropy over the validation stream's predicted tokens.
+    pub valid_cross_entropy: f64,
+    /// `exp(valid_cross_entropy)`.
+    pub valid_perplexity: f64,
+    /// Mean cross-entropy over the test stream's predicted tokens.
+    pub test_cross_entropy: f64,
+    /// `exp(test_cross_entropy)`.
+    pub test_perplexity: f64,
+    /// Tokens predicted in the validation stream (its length minus one).
+    pub valid_tokens: usize,
+    /// Tokens predicted in the test stream.
+    pub test_tokens: usize,
+}
+
+impl LmMetrics {
+    /// The metrics of mean cross-entropies `valid` and `test` over so many tokens.
+    pub fn new(valid: (f64, usize), test: (f64, usize)) -> LmMetrics {
+        LmMetrics {
+            valid_cross_entropy: valid.0,
+            valid_perplexity: valid.0.exp(),
+            test_cross_entropy: test.0,
+            test_perplexity: test.0.exp(),
+            valid_tokens: valid.1,
+            test_tokens: test.1,
+        }
+    }
 }
 
 /// `record.json`: the outcome of a run.
@@ -127,6 +163,11 @@ pub struct RunRecord {
     /// the task was given (absent in records written before runvar recorded it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<Placement>,
+    /// A language model's final cross-entropy and perplexity on the whole validation and test
+    /// streams; its `test_accuracy` and `test_cross_entropy` are those of the evaluation
+    /// window (`logits.npy`), next-token accuracy and mean cross-entropy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm: Option<LmMetrics>,
 }
 
 /// The host and scheduler slot a process runs in, from its environment.

@@ -36,6 +36,15 @@ fn describe(study: &StudySpec) -> String {
         ),
         crate::runspec::ModelSpec::Cnn { .. } => "CNN".to_string(),
         crate::runspec::ModelSpec::Resnet { depth, width } => format!("ResNet-{depth} x{width}"),
+        crate::runspec::ModelSpec::Lstm {
+            hidden,
+            layers,
+            dropout,
+            ..
+        } => format!("LSTM {layers}x{hidden} dropout {dropout}"),
+        crate::runspec::ModelSpec::Transformer {
+            dim, heads, layers, ..
+        } => format!("Transformer {layers}x{dim} ({heads} heads)"),
     };
     format!(
         "{}{}: {model}, {} epochs, batch {}, lr {}, {} replicas per condition, {} thread(s) per run",

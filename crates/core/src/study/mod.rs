@@ -100,6 +100,10 @@ fn default_bootstrap() -> usize {
 /// ResNet-14s about 3x faster per replica than one at a time. `runvar study` lowers the GPU
 /// default to the largest pack that fits in the device's free memory.
 pub fn default_pack(run: &RunSpec, replicas: usize) -> usize {
+    if run.is_lm() {
+        // Language models train one run at a time (no stacked LSTM kernels).
+        return 1;
+    }
     match run.device {
         crate::runspec::Device::Cpu => 1,
         crate::runspec::Device::Cuda => replicas.clamp(1, 32),
@@ -179,6 +183,23 @@ impl StudySpec {
         }
         if self.pack == 0 {
             return Err(invalid("pack", "must be at least 1".into()));
+        }
+        if self.pack > 1 && self.run.is_lm() {
+            return Err(invalid(
+                "pack",
+                format!(
+                    "language models train one run at a time; use --pack 1 (got {})",
+                    self.pack
+                ),
+            ));
+        }
+        if !self.mitigations.is_empty() && self.run.is_lm() {
+            return Err(invalid(
+                "mitigations",
+                "snapshot ensembles and test-time augmentation are not implemented for language \
+                 models"
+                    .into(),
+            ));
         }
         if self.conditions.is_empty() {
             return Err(invalid(

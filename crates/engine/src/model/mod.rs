@@ -107,5 +107,11 @@ pub fn build(
             let net = resnet::ResNet::new(p, shape, *depth, *width, inits, channels_last);
             Box::new(net)
         }
+        ModelSpec::Lstm { .. } | ModelSpec::Transformer { .. } => {
+            return Err(EngineError::spec(
+                "model.kind",
+                "a language model trains on a text corpus (crate::lm), not on images",
+            ))
+        }
     })
 }

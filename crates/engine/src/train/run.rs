@@ -101,6 +101,7 @@ impl Trainer<'_> {
                     test_accuracy: acc,
                     test_cross_entropy: ce,
                     elapsed_seconds: start.elapsed().as_secs_f64(),
+                    lm: None,
                 };
                 if !reported && rep.failed.is_none() {
                     on_event(Event::Epoch(m.clone()));
@@ -184,6 +185,7 @@ impl Trainer<'_> {
                 }),
                 ..Placement::here()
             }),
+            lm: None,
         };
         Ok(Outcome {
             spec_record: SpecRecord {
