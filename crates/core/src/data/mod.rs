@@ -23,6 +23,7 @@ mod locate;
 pub mod mnist1d;
 mod prepared;
 mod synthetic;
+pub mod text;
 
 pub use locate::locate;
 pub use prepared::{load, prepare, prepare_from, Prepared};
