@@ -52,7 +52,7 @@ parity: build
 	scripts/torch-venv.sh >/dev/null
 	.venv-torch/bin/python scripts/parity.py
 
-## fuzz: mutation fuzzing of the readers (IDX, CIFAR-10, digits CSV, .npy, .npz, spec TOML),
+## fuzz: mutation fuzzing of the readers (IDX, CIFAR-10, digits CSV, text, .npy, .npz, spec TOML),
 ## FUZZ_SECS seconds per target, with overflow checks on; crates/core/tests/fuzz.rs says more
 FUZZ_SECS ?= 60
 fuzz:

@@ -1,5 +1,6 @@
 //! Mutation fuzzing of runvar's readers, home-grown and dependency-free: the IDX reader, the
-//! CIFAR-10 batch reader, the digits CSV, `.npy`, `.npz`, and spec files (run and study TOML).
+//! CIFAR-10 batch reader, the digits CSV, text corpora (char and word level), `.npy`, `.npz`,
+//! and spec files (run and study TOML).
 //!
 //! Each target starts from valid inputs (built here, plus the numpy fixtures and any file under
 //! `tests/fuzz/corpus/<target>/`), mutates them with a seeded ChaCha stream (bit flips, byte
@@ -33,7 +34,7 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use runvar_core::data::{cifar, digits, idx};
+use runvar_core::data::{cifar, digits, idx, text};
 use runvar_core::runspec::{RunSpec, PRESETS};
 use runvar_core::store::{npy, npz};
 use runvar_core::study::StudySpec;
@@ -237,6 +238,42 @@ fn run_digits(bytes: &[u8], path: &Path) -> Outcomes {
     )]
 }
 
+/// The companions of the fuzzed `train.txt`, written beside it once.
+const TEXT_COMPANIONS: [(&str, &str); 2] = [("valid.txt", "to be\n"), ("test.txt", "or not\n")];
+
+fn run_text(_: &[u8], path: &Path) -> Outcomes {
+    let dir = path.parent().expect("the input's folder");
+    for (name, body) in TEXT_COMPANIONS {
+        let companion = dir.join(name);
+        if !companion.exists() {
+            std::fs::write(companion, body).expect("the work folder is writable");
+        }
+    }
+    let check = |c: Result<text::Corpus, runvar_core::data::DataError>| -> Outcome {
+        c.map(|c| {
+            let n = c.vocab_size();
+            assert_eq!(c.vocab[c.unk as usize], text::UNK);
+            for s in [&c.train, &c.valid, &c.test] {
+                assert!(s.iter().all(|&id| (id as usize) < n), "ids below {n}");
+            }
+            if c.level == text::Level::Char {
+                let one = c.vocab.iter().filter(|t| t.chars().count() == 1).count();
+                assert_eq!(
+                    one + usize::from(c.unk as usize == n - 1),
+                    n,
+                    "one-char tokens"
+                );
+            }
+            format!("{} train tokens, vocabulary {n}", c.train.len())
+        })
+        .map_err(|e| e.to_string())
+    };
+    vec![
+        ("char", check(text::load_char_dir(dir))),
+        ("word", check(text::load_word_dir(dir))),
+    ]
+}
+
 fn run_npy(bytes: &[u8], path: &Path) -> Outcomes {
     let mut out = vec![];
     match npy::decode(bytes, path) {
@@ -340,6 +377,13 @@ const TARGETS: &[Target] = &[
         run: run_digits,
     },
     Target {
+        name: "text",
+        file: "train.txt",
+        seeds: seeds_text,
+        shape: None,
+        run: run_text,
+    },
+    Target {
         name: "npy",
         file: "labels.npy",
         seeds: seeds_npy,
@@ -435,6 +479,23 @@ fn seeds_digits() -> Vec<Vec<u8>> {
     let crlf: String = (0..5).map(|r| row(r) + "\r\n").collect();
     let mut out = vec![gzip(csv.as_bytes(), 6), csv.into_bytes(), crlf.into_bytes()];
     out.extend(corpus("digits"));
+    out
+}
+
+fn seeds_text() -> Vec<Vec<u8>> {
+    // The embedded corpus's first 4,000 characters, rebuilt from its ids.
+    let c = text::shakespeare().expect("the embedded corpus");
+    let play: String = c.train[..4000]
+        .iter()
+        .map(|&id| c.vocab[id as usize].as_str())
+        .collect();
+    let mut out = vec![
+        play.into_bytes(),
+        b"a <unk> b\n\nthe cat sat\n".to_vec(),
+        b"crlf\r\nlines\r\n".to_vec(),
+        "caf\u{e9} \u{1f600}\u{3000}wide\n".as_bytes().to_vec(),
+    ];
+    out.extend(corpus("text"));
     out
 }
 
@@ -1003,4 +1064,4 @@ macro_rules! targets {
     };
 }
 
-targets!(idx, cifar, digits, npy, npz, spec);
+targets!(idx, cifar, digits, text, npy, npz, spec);

@@ -24,6 +24,7 @@ pub mod mnist1d;
 mod prepared;
 mod synthetic;
 mod task;
+pub mod text;
 
 pub use locate::locate;
 pub use prepared::{load, prepare, prepare_from, Prepared};
