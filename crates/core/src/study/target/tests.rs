@@ -77,6 +77,7 @@ fn record(accuracy: f64) -> RunRecord {
         wall_seconds: 1.0,
         pack: None,
         placement: None,
+        lm: None,
     }
 }
 
