@@ -12,8 +12,13 @@ const RANKING: &str = "lowest share of the runs voting for the most predicted cl
      are left out";
 
 /// Every condition's vote on every test example (the rows' [`ConditionReport::votes`]), in
-/// study order; `None` when no row has one. All rows must share the test set `labels`.
+/// study order; `None` when no row has one, or when a condition's table would pass
+/// [`MAX_VOTE_CELLS`]. All rows must share the test set `labels`.
 pub fn vote_table(rows: &[ConditionReport], labels: &[i64]) -> Option<VoteTable> {
+    let classes = rows.iter().find_map(|r| r.votes.as_ref())?.classes();
+    if classes.saturating_mul(labels.len()) > MAX_VOTE_CELLS {
+        return None;
+    }
     let conditions: Vec<ConditionVotes> = rows
         .iter()
         .filter_map(|r| {
@@ -25,7 +30,6 @@ pub fn vote_table(rows: &[ConditionReport], labels: &[i64]) -> Option<VoteTable>
             })
         })
         .collect();
-    let classes = rows.iter().find_map(|r| r.votes.as_ref())?.classes();
     (!conditions.is_empty()).then(|| VoteTable {
         classes,
         examples: labels.len(),
@@ -33,6 +37,12 @@ pub fn vote_table(rows: &[ConditionReport], labels: &[i64]) -> Option<VoteTable>
         conditions,
     })
 }
+
+/// The largest vote table written per condition, in counts (examples x classes): 100 times
+/// CIFAR-10's. A language model's window over its vocabulary (20,000 x 76 for the embedded
+/// Shakespeare, 2,000 x 10,000 for Penn Treebank) would add megabytes per condition to
+/// `report.json`, so its votes are left out.
+pub const MAX_VOTE_CELLS: usize = 1_000_000;
 
 /// The [`FLIP_GALLERY`] examples whose runs split most
 /// ([`crate::metrics::Votes::most_split`]) in the `reference` condition, else in the last

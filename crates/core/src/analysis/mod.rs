@@ -179,6 +179,7 @@ pub fn analyze_condition(
         disagreement_ratio_p_holm: None,
         test_set: Some(test_set),
         class_disagreement,
+        perplexity: None,
         votes: Some(votes),
         pairwise_disagreement: m.disagreement.pairs().map(|(_, _, v)| 100.0 * v).collect(),
         pair_tables: [

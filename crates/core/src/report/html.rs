@@ -118,7 +118,8 @@ fn small_table(caption: &str, header: &[String], rows: &[Vec<String>]) -> String
 fn test_set_html(r: &StudyReport) -> String {
     let rows = test_set_rows(r);
     let classes = class_table(r);
-    if rows.is_empty() && classes.is_none() {
+    let perplexity = super::perplexity_table::perplexity_rows(r);
+    if rows.is_empty() && classes.is_none() && perplexity.is_empty() {
         return String::new();
     }
     let mut out = String::from("<h2>Test set</h2>\n");
@@ -130,6 +131,17 @@ fn test_set_html(r: &StudyReport) -> String {
     if let Some((header, rows)) = classes {
         let caption = format!("<b>Table 3.</b> {}", escape_html(CLASS_CAPTION));
         out.push_str(&small_table(&caption, &header, &rows));
+    }
+    if !perplexity.is_empty() {
+        let header: Vec<String> = super::perplexity_table::PERPLEXITY_HEADERS
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        let caption = format!(
+            "<b>Table 4.</b> {}",
+            escape_html(super::perplexity_table::PERPLEXITY_CAPTION)
+        );
+        out.push_str(&small_table(&caption, &header, &perplexity));
     }
     out
 }

@@ -136,6 +136,18 @@ fn examples_markdown(r: &StudyReport) -> String {
         let header: Vec<String> = TEST_SET_HEADERS.iter().map(|h| h.to_string()).collect();
         out.push_str(&pipe_table(&header, &test_set));
     }
+    let perplexity = super::perplexity_table::perplexity_rows(r);
+    if !perplexity.is_empty() {
+        out.push_str(&format!(
+            "\n## Perplexity\n\n{}\n\n",
+            escape_md(super::perplexity_table::PERPLEXITY_CAPTION)
+        ));
+        let header: Vec<String> = super::perplexity_table::PERPLEXITY_HEADERS
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        out.push_str(&pipe_table(&header, &perplexity));
+    }
     if let Some((header, rows)) = class_table(r) {
         out.push_str(&format!(
             "\n## Disagreement per class\n\n{}\n\n",

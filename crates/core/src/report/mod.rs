@@ -18,6 +18,7 @@ mod gallery;
 mod html;
 mod markdown;
 mod mitigations;
+mod perplexity_table;
 mod plots;
 mod slots;
 mod table;
@@ -32,6 +33,7 @@ pub use examples::{
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use mitigations::{render_mitigation_markdown, render_mitigation_table};
+pub use perplexity_table::PerplexitySpread;
 pub use table::render_table;
 
 /// The metrics of one condition over its N runs (docs/protocol.md section 3).
@@ -122,6 +124,9 @@ pub struct ConditionReport {
     /// class index (`null` for a class without test examples).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub class_disagreement: Vec<Option<f64>>,
+    /// A language model's perplexities over the condition's runs (absent for classifiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perplexity: Option<PerplexitySpread>,
     /// The runs' vote on each test example (in `report.json` as [`StudyReport::votes`]).
     #[serde(skip)]
     pub votes: Option<crate::metrics::Votes>,

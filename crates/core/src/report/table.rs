@@ -4,6 +4,7 @@
 //! the output stays pipe-friendly. The number formatting here is shared by the Markdown and
 //! HTML renderers, so all three show the same digits.
 
+use super::perplexity_table::{perplexity_rows, PERPLEXITY_CAPTION, PERPLEXITY_HEADERS};
 use super::test_set_table::{test_set_rows, TEST_SET_CAPTION, TEST_SET_HEADERS};
 use super::{ConditionReport, StudyReport};
 use crate::render::text::{num, text_table, widths, wrap, Columns};
@@ -188,6 +189,15 @@ pub fn render_table(r: &StudyReport) -> String {
             out.push('\n');
         }
         out.push_str(&text_table(&TEST_SET_HEADERS, &test_set));
+    }
+    let perplexity = perplexity_rows(r);
+    if !perplexity.is_empty() {
+        out.push('\n');
+        for l in wrap(PERPLEXITY_CAPTION, WRAP, "", "") {
+            out.push_str(&l);
+            out.push('\n');
+        }
+        out.push_str(&text_table(&PERPLEXITY_HEADERS, &perplexity));
     }
     if !r.notes.is_empty() {
         out.push('\n');

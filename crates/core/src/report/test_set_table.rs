@@ -58,6 +58,10 @@ pub(super) fn test_set_rows(r: &StudyReport) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The most classes the per-class table shows: a language model's vocabulary (76 characters,
+/// 10,000 words) is no table; its per-class numbers stay in `report.json`.
+const MAX_CLASS_COLUMNS: usize = 26;
+
 /// Headers and rows of the per-class table: the condition, then one column per class (named
 /// when the gallery knows the dataset's class names); `None` when no condition has the
 /// numbers.
@@ -67,7 +71,7 @@ pub(super) fn class_table(r: &StudyReport) -> Option<(Vec<String>, Vec<Vec<Strin
         .iter()
         .map(|c| c.class_disagreement.len())
         .max()
-        .filter(|&k| k > 0)?;
+        .filter(|&k| k > 0 && k <= MAX_CLASS_COLUMNS)?;
     let names = match &r.gallery {
         Gallery::Inputs(g) if g.class_names.len() == classes => g.class_names.clone(),
         _ => (0..classes).map(|c| c.to_string()).collect(),

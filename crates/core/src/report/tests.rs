@@ -51,6 +51,7 @@ fn condition(name: &str, n: usize) -> ConditionReport {
         disagreement_ratio_p_holm: None,
         test_set: None,
         class_disagreement: Vec::new(),
+        perplexity: None,
         votes: None,
         pairwise_disagreement: wiggle(n * (n - 1) / 2, 10.7, 0.6, 1.0),
         pair_tables: Vec::new(),

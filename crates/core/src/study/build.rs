@@ -62,6 +62,19 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
     crate::store::from_versioned_json(&std::fs::read_to_string(path).ok()?).ok()
 }
 
+/// A language model's perplexities over the runs `done` (from their `record.json`); `None`
+/// for classifiers, or when a record cannot be read.
+fn perplexity(
+    done: &[&crate::study::PlannedRun],
+    boot: &Bootstrap,
+) -> Option<crate::report::PerplexitySpread> {
+    let lm: Vec<crate::store::LmMetrics> = done
+        .iter()
+        .map(|r| read_json::<crate::store::RunRecord>(&r.files().record())?.lm)
+        .collect::<Option<_>>()?;
+    crate::report::PerplexitySpread::of(&lm, boot).ok()
+}
+
 /// Predicted class of each test example of `o` ([`crate::metrics::predictions`]).
 fn predictions(o: &RunOutputs) -> Result<Vec<usize>, AnalysisError> {
     crate::metrics::Logits::new(&o.logits, o.n, o.classes)
@@ -158,6 +171,7 @@ pub fn build_report(
         }
         let mut row =
             analyze_condition(&cond.name, sources, &outputs, &labels, &boot, CKA_ESTIMATOR)?;
+        row.perplexity = perplexity(&done, &boot);
         if *test_labels.get_or_insert_with(|| labels.clone()) != labels {
             row.votes = None; // another test set: its votes do not line up with the others'
         }
