@@ -5,7 +5,7 @@ export LIBTORCH
 CARGO ?= cargo
 STAMP := $(LIBTORCH)/.runvar-libtorch-2.11.0
 
-.PHONY: setup build gpu-binary run test lint bench bench-analysis parity fuzz
+.PHONY: setup build gpu-binary run test lint bench bench-analysis parity lm-parity fuzz
 
 ## setup: fetch libtorch 2.11.0 from PyPI into ./libtorch (once)
 setup: $(STAMP)
@@ -51,6 +51,11 @@ bench-analysis: setup
 parity: build
 	scripts/torch-venv.sh >/dev/null
 	.venv-torch/bin/python scripts/parity.py
+
+## lm-parity: mean test perplexity of shakespeare-char-lstm over 5 seeds, runvar vs PyTorch
+lm-parity: build
+	scripts/torch-venv.sh >/dev/null
+	.venv-torch/bin/python scripts/lm_parity.py
 
 ## fuzz: mutation fuzzing of the readers (IDX, CIFAR-10, digits CSV, text, .npy, .npz, spec TOML),
 ## FUZZ_SECS seconds per target, with overflow checks on; crates/core/tests/fuzz.rs says more
