@@ -76,7 +76,11 @@ pub(super) fn perplexity_rows(r: &StudyReport) -> Vec<Vec<String>> {
             Some(vec![
                 c.name.clone(),
                 num(p.test_mean, PPL_DECIMALS),
-                super::table::plus_minus(p.test_sd, p.test_sd_err, PPL_DECIMALS),
+                format!(
+                    "{} ± {}",
+                    num(p.test_sd, PPL_DECIMALS),
+                    num(p.test_sd_err, PPL_DECIMALS)
+                ),
                 num(p.valid_mean, PPL_DECIMALS),
                 num(p.valid_sd, PPL_DECIMALS),
             ])

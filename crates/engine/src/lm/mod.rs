@@ -2,7 +2,7 @@
 //! truncated backpropagation through time, every source of randomness isolated as for the
 //! image tasks (docs/protocol.md, "Language models").
 //!
-//! - [`LmTrainer::new`] builds the model from the init stream ([`net::build`]), applies the
+//! - [`LmTrainer::new`] builds the model from the init stream ([`build`]), applies the
 //!   bit flip (the live elements of a probe on the first training tokens) and cuts the streams
 //!   into columns ([`stream::Columns`]);
 //! - [`LmTrainer::run`] trains: each epoch's segment order from the shuffle stream
@@ -28,13 +28,13 @@ use std::time::Instant;
 use rand_chacha::ChaCha20Rng;
 use runvar_core::data::TextData;
 use runvar_core::metrics::accuracy_and_cross_entropy;
-use runvar_core::runspec::{Optimizer, RunSpec, SegmentOrder};
+use runvar_core::runspec::{DataSpec, ModelSpec, Optimizer, RunSpec, SegmentOrder};
 use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{permutation, stream, Source};
 use runvar_core::store::{
     BitFlipRecord, Environment, EpochMetrics, LmMetrics, Placement, RunRecord, SpecRecord,
 };
-use tch::nn::{OptimizerConfig, VarStore};
+use tch::nn::{OptimizerConfig, Path, VarStore};
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::model::init::Init;
@@ -45,6 +45,8 @@ use crate::train::{finite, EpochTrace, Event, Outcome};
 use crate::{device, EngineError};
 
 use eval::{evaluate, StreamEval};
+use lstm::Lstm;
+use transformer::Transformer;
 use net::{LanguageModel, State};
 use stream::{epoch_starts, Columns};
 
@@ -55,6 +57,31 @@ pub const PROBE_TOKENS: usize = 256;
 pub const RULE_LIVE: &str = "live: uniform among the elements whose cross-entropy gradient on \
                              the probe (the first 256 training tokens as one stream, evaluation \
                              mode, initial parameters) is non-zero";
+
+/// Build the language model of `spec` for a vocabulary of `vocab` tokens and the segments of
+/// `data`, drawing every initial value from `init`.
+///
+/// # Errors
+/// [`EngineError::Spec`] when `spec` is not a language model.
+pub fn build(
+    spec: &ModelSpec,
+    data: &DataSpec,
+    p: &Path,
+    vocab: usize,
+    init: &mut Init,
+) -> Result<Box<dyn LanguageModel>, EngineError> {
+    let context = data.bptt.unwrap_or(1);
+    Ok(match spec {
+        ModelSpec::Lstm { .. } => Box::new(Lstm::new(p, spec, vocab, init)),
+        ModelSpec::Transformer { .. } => Box::new(Transformer::new(p, spec, vocab, context, init)),
+        _ => {
+            return Err(EngineError::spec(
+                "model.kind",
+                "a text corpus trains a language model: lstm or transformer",
+            ))
+        }
+    })
+}
 
 /// A language model, built, initialized (and possibly bit-flipped), ready to train.
 pub struct LmTrainer<'a> {
@@ -89,7 +116,7 @@ impl<'a> LmTrainer<'a> {
         let vs = VarStore::new(device);
         let mut init = Init::new(stream(spec.seeds.init, Source::Init, 0));
         let vocab = data.corpus.vocab_size();
-        let net = net::build(&spec.model, &spec.data, &vs.root(), vocab, &mut init)?;
+        let net = build(&spec.model, &spec.data, &vs.root(), vocab, &mut init)?;
         let c = &data.corpus;
         let mut trainer = LmTrainer {
             environment: device::environment(device, threads),

@@ -6,17 +6,11 @@
 //! next token and the last hidden layer (the features a run stores for CKA). A recurrent model
 //! also returns the state to carry into the next segment.
 
-use runvar_core::runspec::{DataSpec, ModelSpec};
 use tch::nn::Path;
 use tch::Tensor;
 
-use crate::model::init::Init;
 use crate::model::layers::REDUCED_LR_GROUP;
 use crate::model::Mode;
-use crate::EngineError;
-
-use super::lstm::Lstm;
-use super::transformer::Transformer;
 
 /// A recurrent model's state between segments: `(h, c)` per layer, each `[1, B, hidden]`.
 pub type State = Vec<(Tensor, Tensor)>;
@@ -44,31 +38,6 @@ pub trait LanguageModel {
     }
     /// Width of [`LmOutput::features`].
     fn feature_dim(&self) -> usize;
-}
-
-/// Build the language model of `spec` for a vocabulary of `vocab` tokens and the segments of
-/// `data`, drawing every initial value from `init`.
-///
-/// # Errors
-/// [`EngineError::Spec`] when `spec` is not a language model.
-pub fn build(
-    spec: &ModelSpec,
-    data: &DataSpec,
-    p: &Path,
-    vocab: usize,
-    init: &mut Init,
-) -> Result<Box<dyn LanguageModel>, EngineError> {
-    let context = data.bptt.unwrap_or(1);
-    Ok(match spec {
-        ModelSpec::Lstm { .. } => Box::new(Lstm::new(p, spec, vocab, init)),
-        ModelSpec::Transformer { .. } => Box::new(Transformer::new(p, spec, vocab, context, init)),
-        _ => {
-            return Err(EngineError::spec(
-                "model.kind",
-                "a text corpus trains a language model: lstm or transformer",
-            ))
-        }
-    })
 }
 
 /// A fully connected layer: weight `[out, in]` (group 0) and bias `[out]` (the 1-D group).

@@ -110,7 +110,7 @@ pub fn build(
         ModelSpec::Lstm { .. } | ModelSpec::Transformer { .. } => {
             return Err(EngineError::spec(
                 "model.kind",
-                "a language model trains on a text corpus (crate::lm), not on images",
+                "a language model (lstm, transformer) trains on a text corpus, not on images",
             ))
         }
     })
