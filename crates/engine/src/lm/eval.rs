@@ -69,7 +69,7 @@ pub fn evaluate(
         let y = Tensor::from_slice(cols.rows(start + 1, len)).to_device(device);
         let o = net.forward(&x, state.as_ref(), &mut Mode::Eval);
         let vocab = o.logits.size()[2];
-        let flat = o.logits.to_kind(Kind::Float).view([-1, vocab]);
+        let flat = o.logits.to_kind(Kind::Float).reshape([-1, vocab]);
         let loss = flat.cross_entropy_loss::<Tensor>(&y, None, Reduction::Sum, -100, 0.0);
         sum += loss.double_value(&[]);
         for (c, part) in parts.iter_mut().enumerate() {

@@ -184,7 +184,7 @@ impl<'a> LmTrainer<'a> {
         let y = Tensor::from_slice(&tokens[1..]).to_device(self.device);
         let out = self.net.forward(&x, None, &mut Mode::Eval);
         let v = out.logits.size()[2];
-        let loss = out.logits.view([-1, v]).cross_entropy_loss::<Tensor>(
+        let loss = out.logits.reshape([-1, v]).cross_entropy_loss::<Tensor>(
             &y,
             None,
             Reduction::Sum,
@@ -340,7 +340,7 @@ impl<'a> LmTrainer<'a> {
         let loss = out
             .logits
             .to_kind(Kind::Float)
-            .view([-1, v])
+            .reshape([-1, v])
             .cross_entropy_for_logits(&y.view([-1]));
         opt.zero_grad();
         loss.backward();
