@@ -62,12 +62,7 @@ pub fn packs(runs: &[&PlannedRun], pack: usize) -> Vec<Vec<usize>> {
 
 /// Train and save the runs `members` (indices into `runs`) as one pack of `pack` replicas;
 /// one event per member.
-fn train_pack(
-    runs: &[&PlannedRun],
-    members: &[usize],
-    pack: usize,
-    data: &Task,
-) -> Vec<PoolEvent> {
+fn train_pack(runs: &[&PlannedRun], members: &[usize], pack: usize, data: &Task) -> Vec<PoolEvent> {
     let mut specs: Vec<_> = members.iter().map(|&i| runs[i].spec.clone()).collect();
     while specs.len() < pack {
         specs.push(specs[0].clone());

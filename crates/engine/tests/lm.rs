@@ -62,12 +62,21 @@ fn same_spec_twice_is_bit_identical_and_learns() {
     assert_eq!(a.record.param_hash, b.record.param_hash);
     assert_eq!(bits(&a.logits), bits(&b.logits));
     assert_eq!(bits(&a.features), bits(&b.features));
-    let lm = a.record.lm.expect("a language model's record has perplexities");
+    let lm = a
+        .record
+        .lm
+        .expect("a language model's record has perplexities");
     // A uniform guess over the 76-token vocabulary has perplexity 76.
     assert!(lm.test_perplexity < 40.0, "learns: {lm:?}");
-    assert_eq!(lm.test_perplexity.to_bits(), lm.test_cross_entropy.exp().to_bits());
+    assert_eq!(
+        lm.test_perplexity.to_bits(),
+        lm.test_cross_entropy.exp().to_bits()
+    );
     let first = a.epochs[0].lm.unwrap();
-    assert!(lm.valid_cross_entropy < first.valid_cross_entropy, "{first:?} -> {lm:?}");
+    assert!(
+        lm.valid_cross_entropy < first.valid_cross_entropy,
+        "{first:?} -> {lm:?}"
+    );
 }
 
 #[test]
@@ -83,7 +92,10 @@ fn each_seed_moves_only_its_own_draws() {
     let differs = |o: &Outcome| o.record.param_hash != b.record.param_hash;
 
     let (init, init_params) = with(&|s| s.seeds.init = 1);
-    assert_eq!(init.trace, b.trace, "the init seed moved a segment or dropout draw");
+    assert_eq!(
+        init.trace, b.trace,
+        "the init seed moved a segment or dropout draw"
+    );
     assert_ne!(init_params, init0);
     assert!(differs(&init));
 
@@ -92,13 +104,20 @@ fn each_seed_moves_only_its_own_draws() {
     assert_ne!(shuffle.trace[0].order, b.trace[0].order);
     for (x, y) in shuffle.trace.iter().zip(&b.trace) {
         assert_eq!(x.dropout_draws, y.dropout_draws);
-        assert_eq!(x.order.len(), y.order.len(), "every epoch has the same steps");
+        assert_eq!(
+            x.order.len(),
+            y.order.len(),
+            "every epoch has the same steps"
+        );
     }
     assert!(differs(&shuffle));
 
     let (dropout, p) = with(&|s| s.seeds.dropout = 1);
     assert_eq!(p, init0);
-    assert_eq!(dropout.trace, b.trace, "same segments, same number of mask draws");
+    assert_eq!(
+        dropout.trace, b.trace,
+        "same segments, same number of mask draws"
+    );
     assert!(differs(&dropout), "other masks, other run");
 
     // The low-level seed alone changes nothing while low-level is off...
@@ -119,7 +138,10 @@ fn each_seed_moves_only_its_own_draws() {
     // The same sums in another order: close, not equal.
     assert_ne!(low0.record.param_hash, low1.record.param_hash);
     let (p0, p1) = (low0.record.lm.unwrap(), low1.record.lm.unwrap());
-    assert!((p0.test_cross_entropy - p1.test_cross_entropy).abs() < 0.05, "{p0:?} {p1:?}");
+    assert!(
+        (p0.test_cross_entropy - p1.test_cross_entropy).abs() < 0.05,
+        "{p0:?} {p1:?}"
+    );
 }
 
 #[test]
@@ -149,13 +171,21 @@ fn the_bit_flip_moves_one_embedding_element_by_one_ulp() {
     }
     assert_eq!(
         moved,
-        vec![("encoder.weight".to_string(), record.index, record.old_bits, record.new_bits)]
+        vec![(
+            "encoder.weight".to_string(),
+            record.index,
+            record.old_bits,
+            record.new_bits
+        )]
     );
     assert_eq!(record.old_bits.abs_diff(record.new_bits), 1);
     let mut bad = flipped.clone();
     bad.bit_flip.as_mut().unwrap().param = Some("conv1.weight".into());
     let e = LmTrainer::new(&bad, &data).err().unwrap().to_string();
-    assert!(e.contains("no parameter `conv1.weight`") && e.contains("rnn.0.weight_ih"), "{e}");
+    assert!(
+        e.contains("no parameter `conv1.weight`") && e.contains("rnn.0.weight_ih"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -165,7 +195,10 @@ fn the_window_is_the_first_tokens_of_the_test_stream() {
     s.train.eval_batch_size = 1;
     let data = text(&s);
     let o = train(&s);
-    let want: Vec<i64> = data.corpus.test[1..501].iter().map(|&t| i64::from(t)).collect();
+    let want: Vec<i64> = data.corpus.test[1..501]
+        .iter()
+        .map(|&t| i64::from(t))
+        .collect();
     assert_eq!(o.labels, want);
     assert_eq!(o.record.n_test, 500);
     assert_eq!(o.logits.len(), 500 * 76);
@@ -192,15 +225,25 @@ fn the_transformer_trains_deterministically_with_either_positions() {
     s.data.order = Some(SegmentOrder::Segments);
     let (a, b) = (train(&s), train(&s));
     assert_eq!(bits(&a.logits), bits(&b.logits));
-    assert!(a.record.lm.unwrap().test_perplexity < 40.0, "{:?}", a.record.lm);
+    assert!(
+        a.record.lm.unwrap().test_perplexity < 40.0,
+        "{:?}",
+        a.record.lm
+    );
     let names: Vec<String> = initial(&s).into_iter().map(|(n, _)| n).collect();
     assert!(names.contains(&"positions.weight".to_string()), "{names:?}");
-    assert!(!names.iter().any(|n| n.starts_with("decoder.weight")), "tied: {names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("decoder.weight")),
+        "tied: {names:?}"
+    );
     if let ModelSpec::Transformer { positions, .. } = &mut s.model {
         *positions = Positions::Sinusoidal;
     }
     let names: Vec<String> = initial(&s).into_iter().map(|(n, _)| n).collect();
-    assert!(!names.iter().any(|n| n.starts_with("positions")), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("positions")),
+        "{names:?}"
+    );
     assert_ne!(train(&s).record.param_hash, a.record.param_hash);
 }
 
@@ -209,5 +252,8 @@ fn a_corpus_too_short_for_the_segments_is_refused() {
     let mut s = spec();
     s.data.train_limit = Some(50);
     let e = prepare_task(&s).unwrap_err().to_string();
-    assert!(e.contains("at least 2 x (bptt + 1) = 25 tokens per batch stream"), "{e}");
+    assert!(
+        e.contains("at least 2 x (bptt + 1) = 25 tokens per batch stream"),
+        "{e}"
+    );
 }

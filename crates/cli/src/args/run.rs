@@ -75,8 +75,9 @@ impl<C: PerCommand> Task<C> {
 /// `--data-dir` and `--epochs`: where the data is and how long to train on it.
 #[derive(Debug, Args)]
 pub struct DataFlags {
-    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10; default: the data
-    /// folder `runvar data fetch` fills, $XDG_CACHE_HOME/runvar/data or ~/.cache/runvar/data).
+    /// Folder holding the dataset's files (MNIST, Fashion-MNIST, CIFAR-10; a text corpus's
+    /// train.txt/valid.txt/test.txt, or ptb.train.txt ... for ptb; default: the data folder
+    /// `runvar data fetch` fills, $XDG_CACHE_HOME/runvar/data or ~/.cache/runvar/data).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Override the number of epochs.
@@ -87,10 +88,11 @@ pub struct DataFlags {
 /// `--train-limit` and `--test-limit`: how much of the data.
 #[derive(Debug, Args)]
 pub struct Limits {
-    /// Train on the first N training examples only.
+    /// Train on the first N training examples only (tokens, for a text corpus).
     #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub train_limit: Option<usize>,
-    /// Evaluate on the first N test examples only.
+    /// Evaluate on the first N test examples only (tokens of the test stream, for a text
+    /// corpus).
     #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub test_limit: Option<usize>,
 }

@@ -42,6 +42,13 @@ pub fn run(a: InstabilityArgs) -> anyhow::Result<Outcome> {
         return sweep(s);
     }
     let base = a.base_spec()?;
+    if base.is_lm() {
+        anyhow::bail!(
+            "`runvar instability` follows image classifiers step by step; {} is a language model \
+             (runvar study measures its sources, bit flip included)",
+            base.preset.as_deref().unwrap_or(base.data.dataset.name())
+        );
+    }
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!(
             "instability-{}",

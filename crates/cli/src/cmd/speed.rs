@@ -21,6 +21,13 @@ fn layout_name(l: Layout) -> String {
 /// Run `runvar speed`.
 pub fn run(a: SpeedArgs) -> anyhow::Result<Outcome> {
     let spec = a.run_spec()?;
+    if spec.is_lm() {
+        anyhow::bail!(
+            "`runvar speed` times replica packs of image classifiers; {} is a language model, \
+             trained one run at a time (`runvar train` prints its wall time)",
+            spec.preset.as_deref().unwrap_or(spec.data.dataset.name())
+        );
+    }
     let packs = a.pack.clone().unwrap_or_else(|| match spec.device {
         Device::Cpu => vec![1, 2, 4, 8],
         Device::Cuda => vec![1, 8, 32, 64, 128],

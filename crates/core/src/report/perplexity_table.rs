@@ -38,7 +38,13 @@ impl PerplexitySpread {
         let test: Vec<f64> = runs.iter().map(|m| m.test_perplexity).collect();
         let valid: Vec<f64> = runs.iter().map(|m| m.valid_perplexity).collect();
         let test_sd = bootstrap_sd(&test, boot)?;
-        let valid_sd = bootstrap_sd(&valid, &Bootstrap { resamples: 1, ..*boot })?;
+        let valid_sd = bootstrap_sd(
+            &valid,
+            &Bootstrap {
+                resamples: 1,
+                ..*boot
+            },
+        )?;
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         Ok(PerplexitySpread {
             test_mean: mean(&test),

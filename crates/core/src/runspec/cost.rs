@@ -221,9 +221,8 @@ pub fn check_training_memory(
     let usable = crate::machine::USABLE_SHARE * available;
     // A language model's batch is of streams, each `bptt` tokens a step.
     let per_row = spec.examples_per_step() / batch.max(1);
-    let total = |k: u64, b: u64, fp: &Footprint| {
-        k as f64 * fp.bytes_per_replica(b as usize * per_row)
-    };
+    let total =
+        |k: u64, b: u64, fp: &Footprint| k as f64 * fp.bytes_per_replica(b as usize * per_row);
     let place_it = |mut e: Box<TooLarge>| {
         e.place = place.to_string();
         e

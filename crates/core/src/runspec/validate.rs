@@ -11,7 +11,11 @@ pub(super) fn invalid(field: &str, message: String) -> SpecError {
     }
 }
 
-pub(super) fn check(ok: bool, field: &str, message: impl FnOnce() -> String) -> Result<(), SpecError> {
+pub(super) fn check(
+    ok: bool,
+    field: &str,
+    message: impl FnOnce() -> String,
+) -> Result<(), SpecError> {
     if ok {
         Ok(())
     } else {

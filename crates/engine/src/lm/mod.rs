@@ -46,9 +46,9 @@ use crate::{device, EngineError};
 
 use eval::{evaluate, StreamEval};
 use lstm::Lstm;
-use transformer::Transformer;
 use net::{LanguageModel, State};
 use stream::{epoch_starts, Columns};
+use transformer::Transformer;
 
 /// Training tokens of the bit flip's probe (the first ones, as one stream).
 pub const PROBE_TOKENS: usize = 256;
@@ -177,7 +177,10 @@ impl<'a> LmTrainer<'a> {
             return crate::bitflip::apply(&self.vs, flip, &name, &none, Replica::SOLO).map(Some);
         };
         let n = self.data.corpus.train.len().min(PROBE_TOKENS + 1);
-        let tokens: Vec<i64> = self.data.corpus.train[..n].iter().map(|&t| i64::from(t)).collect();
+        let tokens: Vec<i64> = self.data.corpus.train[..n]
+            .iter()
+            .map(|&t| i64::from(t))
+            .collect();
         let x = Tensor::from_slice(&tokens[..n - 1])
             .view([n as i64 - 1, 1])
             .to_device(self.device);
@@ -192,7 +195,9 @@ impl<'a> LmTrainer<'a> {
             0.0,
         );
         let grad = Tensor::run_backward(&[loss], &[var], false, false);
-        let probe = [(name.clone(), grad[0].shallow_clone())].into_iter().collect();
+        let probe = [(name.clone(), grad[0].shallow_clone())]
+            .into_iter()
+            .collect();
         let mut record = crate::bitflip::apply(&self.vs, flip, &name, &probe, Replica::SOLO)?;
         if record.rule == crate::bitflip::RULE_LIVE {
             record.rule = RULE_LIVE.to_string();
@@ -242,7 +247,11 @@ impl<'a> LmTrainer<'a> {
         let mut last: Option<(StreamEval, StreamEval)> = None;
         for epoch in 0..t.epochs {
             let starts = epoch_starts(order, self.spec.seeds.shuffle, epoch, segments, bptt);
-            let mut dropout = [stream(self.spec.seeds.dropout, Source::Dropout, epoch as u64)];
+            let mut dropout = [stream(
+                self.spec.seeds.dropout,
+                Source::Dropout,
+                epoch as u64,
+            )];
             let mut low = self
                 .spec
                 .low_level
@@ -335,7 +344,9 @@ impl<'a> LmTrainer<'a> {
                     .collect()
             });
         }
-        let out = self.net.forward(&x, state.as_ref(), &mut Mode::Train(dropout));
+        let out = self
+            .net
+            .forward(&x, state.as_ref(), &mut Mode::Train(dropout));
         let v = out.logits.size()[2];
         let loss = out
             .logits

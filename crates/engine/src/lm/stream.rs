@@ -121,13 +121,16 @@ mod tests {
                 let starts = epoch_starts(order, 3, epoch, segments, bptt);
                 assert_eq!(starts.len(), segments);
                 // The last target row is at most rows - 1.
-                assert!(starts.iter().all(|s| s + bptt <= rows - 1), "{starts:?}");
+                assert!(starts.iter().all(|s| s + bptt < rows), "{starts:?}");
             }
         }
         let offsets: std::collections::BTreeSet<usize> = (0..50)
             .map(|e| epoch_starts(SegmentOrder::Offset, 3, e, segments, bptt)[0])
             .collect();
-        assert!(offsets.len() > 3, "offsets are drawn per epoch: {offsets:?}");
+        assert!(
+            offsets.len() > 3,
+            "offsets are drawn per epoch: {offsets:?}"
+        );
         let mut sorted = epoch_starts(SegmentOrder::Segments, 3, 0, segments, bptt);
         sorted.sort_unstable();
         assert_eq!(sorted, (0..segments).map(|s| s * bptt).collect::<Vec<_>>());

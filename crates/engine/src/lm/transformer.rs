@@ -181,9 +181,11 @@ impl LanguageModel for Transformer {
         let mut h = mode.dropout(&emb, self.dropout);
         for block in &self.blocks {
             let a = self.attention(block, &block.ln1.forward(&h), mode);
-            h = h + mode.dropout(&a, self.dropout);
-            let f = block.ff2.forward(&block.ff1.forward(&block.ln2.forward(&h)).gelu("none"));
-            h = h + mode.dropout(&f, self.dropout);
+            h = &h + mode.dropout(&a, self.dropout);
+            let f = block
+                .ff2
+                .forward(&block.ff1.forward(&block.ln2.forward(&h)).gelu("none"));
+            h = &h + mode.dropout(&f, self.dropout);
         }
         let h = self.ln_f.forward(&h);
         LmOutput {

@@ -92,9 +92,8 @@ pub(super) fn validate(spec: &RunSpec) -> Result<(), SpecError> {
 
 /// The sizes and probabilities of the two language models.
 pub(super) fn model(model: &ModelSpec) -> Result<(), SpecError> {
-    let positive = |v: usize, field: &str| {
-        check(v >= 1, field, || format!("must be at least 1 (got {v})"))
-    };
+    let positive =
+        |v: usize, field: &str| check(v >= 1, field, || format!("must be at least 1 (got {v})"));
     match model {
         ModelSpec::Lstm {
             embed,
