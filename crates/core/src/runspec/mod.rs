@@ -228,3 +228,6 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_lm;
