@@ -95,6 +95,18 @@ pub enum Gallery {
     Skipped(String),
     /// The examples' values, in [`Flips::examples`] order.
     Inputs(GalleryInputs),
+    /// A language model's examples: the text before each predicted token.
+    Text(TextGallery),
+}
+
+/// A language model's flipping tokens in context, for the report's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextGallery {
+    /// The vocabulary, each token as shown (a newline as `↵`, a space as `␣` at character
+    /// level).
+    pub class_names: Vec<String>,
+    /// Per example, in [`Flips::examples`] order: the text just before the predicted token.
+    pub contexts: Vec<String>,
 }
 
 /// Test inputs as the dataset stores them before normalization: pixels in `[0, 1]`, 1-D

@@ -15,11 +15,15 @@ fn class_text(class: usize, names: &[String]) -> String {
     }
 }
 
-/// The runs' vote as `class: runs` pairs, most votes first: `3: 9, 5: 7`.
-fn vote_text(e: &FlipExample) -> String {
+/// The runs' vote as `class: runs` pairs, most votes first: `3: 9, 5: 7`; a language
+/// model's classes by their token (`e: 9, a: 7`).
+fn vote_text(e: &FlipExample, tokens: &[String]) -> String {
     e.votes
         .iter()
-        .map(|[c, k]| format!("{c}: {k}"))
+        .map(|[c, k]| match tokens.get(*c) {
+            Some(t) if tokens.len() > 10 => format!("{t}: {k}"),
+            _ => format!("{c}: {k}"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -27,6 +31,7 @@ fn vote_text(e: &FlipExample) -> String {
 fn class_names(r: &StudyReport) -> &[String] {
     match &r.gallery {
         Gallery::Inputs(g) => &g.class_names,
+        Gallery::Text(t) => &t.class_names,
         _ => &[],
     }
 }
@@ -61,6 +66,24 @@ pub(super) fn gallery_html(r: &StudyReport) -> String {
     }
     out.push_str(&format!("<p>{}</p>\n", escape_html(&intro(f))));
     let names = class_names(r);
+    if let Gallery::Text(t) = &r.gallery {
+        out.push_str(
+            "<table>\n<thead><tr><th>test index</th><th class=\"name\">text before it</th>\
+             <th>next token</th><th class=\"name\">vote (token: runs)</th></tr></thead>\n<tbody>\n",
+        );
+        for (e, context) in f.examples.iter().zip(&t.contexts) {
+            out.push_str(&format!(
+                "<tr><td class=\"num\">{}</td><td class=\"name\"><code>{}</code></td>\
+                 <td class=\"name\">{}</td><td class=\"name\">{}</td></tr>\n",
+                e.index,
+                escape_html(context),
+                escape_html(&class_text(e.label as usize, names)),
+                escape_html(&vote_text(e, names))
+            ));
+        }
+        out.push_str("</tbody>\n</table>\n");
+        return out;
+    }
     let Gallery::Inputs(g) = &r.gallery else {
         let why = match &r.gallery {
             Gallery::Skipped(why) => why.as_str(),
@@ -77,7 +100,7 @@ pub(super) fn gallery_html(r: &StudyReport) -> String {
                 "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"name\">{}</td></tr>\n",
                 e.index,
                 escape_html(&class_text(e.label as usize, names)),
-                escape_html(&vote_text(e))
+                escape_html(&vote_text(e, names))
             ));
         }
         out.push_str("</tbody>\n</table>\n");
@@ -97,7 +120,7 @@ pub(super) fn gallery_html(r: &StudyReport) -> String {
              <span class=\"vote\">{}</span></div></div>\n",
             e.index,
             escape_html(&label),
-            escape_html(&vote_text(e))
+            escape_html(&vote_text(e, names))
         ));
     }
     out.push_str("</div>\n");
@@ -126,20 +149,30 @@ pub(super) fn flips_markdown(r: &StudyReport) -> String {
         ));
     }
     let names = class_names(r);
-    let mut rows = vec![vec![
-        "test index".to_string(),
-        "label".to_string(),
-        "vote (class: runs)".to_string(),
-    ]];
-    rows.extend(f.examples.iter().map(|e| {
-        vec![
+    let contexts = match &r.gallery {
+        Gallery::Text(t) => Some(&t.contexts),
+        _ => None,
+    };
+    let mut header = vec!["test index".to_string(), "label".to_string()];
+    if contexts.is_some() {
+        header.insert(1, "text before it".to_string());
+    }
+    header.push("vote (class: runs)".to_string());
+    let mut rows = vec![header];
+    rows.extend(f.examples.iter().enumerate().map(|(i, e)| {
+        let mut row = vec![
             e.index.to_string(),
             escape_md(&class_text(e.label as usize, names)),
-            vote_text(e),
-        ]
+        ];
+        if let Some(c) = contexts {
+            row.insert(1, format!("`{}`", c[i].replace('`', "'")));
+        }
+        row.push(escape_md(&vote_text(e, names)));
+        row
     }));
+    let n = rows[0].len();
     let columns = Columns::markdown(0);
-    let w = widths(&rows, 3, 3);
+    let w = widths(&rows, n, 3);
     rows.insert(1, columns.rule(&w));
     for l in columns.lines(&rows, &w) {
         out.push_str(&l);

@@ -28,7 +28,7 @@ mod tests;
 
 pub use examples::{
     ConditionVotes, FlipExample, Flips, Gallery, GalleryInputs, MultipleComparisons, TestSetSpread,
-    VoteTable,
+    TextGallery, VoteTable,
 };
 pub use html::render_html;
 pub use markdown::render_markdown;

@@ -51,21 +51,36 @@ fn a_corpus_goes_with_a_language_model_and_back() {
 #[test]
 fn language_model_fields_are_checked_by_name() {
     let cases: Vec<(&str, Box<dyn Fn(&mut RunSpec)>)> = vec![
-        ("`data.bptt`: a language model needs", Box::new(|s| s.data.bptt = None)),
-        ("`data.bptt`: must be between 1", Box::new(|s| s.data.bptt = Some(0))),
-        ("`data.eval_window`", Box::new(|s| s.data.eval_window = Some(0))),
+        (
+            "`data.bptt`: a language model needs",
+            Box::new(|s| s.data.bptt = None),
+        ),
+        (
+            "`data.bptt`: must be between 1",
+            Box::new(|s| s.data.bptt = Some(0)),
+        ),
+        (
+            "`data.eval_window`",
+            Box::new(|s| s.data.eval_window = Some(0)),
+        ),
         ("`data.augment`", Box::new(|s| s.data.augment.flip = true)),
         ("`seeds.data`", Box::new(|s| s.seeds.data = Some(1))),
         ("`train.cycles`", Box::new(|s| s.train.cycles = 2)),
-        ("`train.precision`", Box::new(|s| s.train.precision = Precision::Bf16)),
+        (
+            "`train.precision`",
+            Box::new(|s| s.train.precision = Precision::Bf16),
+        ),
         ("`train.clip`", Box::new(|s| s.train.clip = Some(-1.0))),
-        ("`train.momentum`: Adam", Box::new(|s| s.train.momentum = 0.9)),
+        (
+            "`train.momentum`: Adam",
+            Box::new(|s| s.train.momentum = 0.9),
+        ),
         (
             "`data.dir`: the shakespeare corpus is embedded",
             Box::new(|s| s.data.dir = Some("x".into())),
         ),
         (
-            "`model.tie`: tied weights need embed = hidden (got 64 and 128)",
+            "`model.tie`: tied weights need embed = hidden (got 48 and 96)",
             Box::new(|s| {
                 if let ModelSpec::Lstm { tie, .. } = &mut s.model {
                     *tie = true;
@@ -102,21 +117,21 @@ fn language_model_fields_are_checked_by_name() {
 
 #[test]
 fn an_lstm_is_sized_as_pytorch_counts_it() {
-    // embedding 76 x 64; layer 0: 4 x 128 x (64 + 128 + 2); layer 1: 4 x 128 x (128 + 128 + 2);
-    // decoder 76 x 128 + 76: what `runvar train` reports as params (246,092 with the embedded
+    // embedding 76 x 48; layer 0: 4 x 96 x (48 + 96 + 2); layer 1: 4 x 96 x (96 + 96 + 2);
+    // decoder 76 x 96 + 76: what `runvar train` reports as params (141,580 with the embedded
     // corpus's 76 tokens).
     let fp = Footprint::of(&lstm()).unwrap();
-    let want = 76 * 64 + 4 * 128 * (64 + 128 + 2) + 4 * 128 * (128 + 128 + 2) + 76 * 129;
+    let want = 76 * 48 + 4 * 96 * (48 + 96 + 2) + 4 * 96 * (96 + 96 + 2) + 76 * 97;
     assert_eq!(fp.params, want as f64);
-    assert_eq!(want, 246_092);
-    assert_eq!(fp.feature_dim, 128.0);
+    assert_eq!(want, 141_580);
+    assert_eq!(fp.feature_dim, 96.0);
     // Tied: the decoder adds only its bias.
     let mut tied = lstm();
     if let ModelSpec::Lstm { embed, tie, .. } = &mut tied.model {
-        (*embed, *tie) = (128, true);
+        (*embed, *tie) = (96, true);
     }
     let fp = Footprint::of(&tied).unwrap();
-    let want = 76 * 128 + 2 * 4 * 128 * (128 + 128 + 2) + 76;
+    let want = 76 * 96 + 2 * 4 * 96 * (96 + 96 + 2) + 76;
     assert_eq!(fp.params, want as f64);
 }
 

@@ -2,9 +2,10 @@
 //! data module as training loaded them (digits are embedded, MNIST-1D regenerated from its
 //! seed, MNIST, Fashion-MNIST and CIFAR-10 read from the spec's data folder). When they cannot
 //! be loaded now (the data folder moved, a file changed), the report is still written and the
-//! gallery says why it is missing.
+//! gallery says why it is missing. A language model's examples are tokens: the gallery is the
+//! text before each, from the corpus.
 
-use crate::report::{FlipExample, Gallery, GalleryInputs};
+use crate::report::{FlipExample, Gallery, GalleryInputs, TextGallery};
 use crate::runspec::DatasetName;
 
 use super::StudySpec;
@@ -15,10 +16,85 @@ pub(super) fn gallery(study: &StudySpec, labels: &[i64], examples: &[FlipExample
     if examples.is_empty() {
         return Gallery::Empty;
     }
-    match inputs(study, labels, examples) {
-        Ok(g) => Gallery::Inputs(g),
-        Err(why) => Gallery::Skipped(why),
+    let g = if study.run.is_lm() {
+        text(study, labels, examples).map(Gallery::Text)
+    } else {
+        inputs(study, labels, examples).map(Gallery::Inputs)
+    };
+    g.unwrap_or_else(Gallery::Skipped)
+}
+
+/// Characters of context shown before a character-level model's token; words for a word-level
+/// one.
+const CONTEXT_CHARS: usize = 48;
+const CONTEXT_WORDS: usize = 12;
+
+/// A token as the report shows it: a newline as `↵`, a space as `␣`, a tab as `⇥` when it is a
+/// one-character token; words as they are.
+fn shown(token: &str) -> String {
+    match token {
+        "\n" => "↵".into(),
+        " " => "␣".into(),
+        "\t" => "⇥".into(),
+        t => t.into(),
     }
+}
+
+/// A language model's flipping tokens with the text before each: the window's index `i` is
+/// the `i`-th predicted token of the test stream scored in `train.eval_batch_size` columns
+/// (column `i / (rows - 1)`, row `1 + i % (rows - 1)`; docs/protocol.md section 4.3).
+fn text(
+    study: &StudySpec,
+    labels: &[i64],
+    examples: &[FlipExample],
+) -> Result<TextGallery, String> {
+    let corpus = match crate::data::prepare_task(&study.run) {
+        Ok(crate::data::Task::Text(t)) => t.corpus,
+        Ok(_) => return Err("not a text corpus".into()),
+        Err(e) => return Err(format!("the corpus could not be loaded: {e}")),
+    };
+    let test = &corpus.test;
+    let columns = study.run.train.eval_batch_size.max(1);
+    let rows = test.len() / columns;
+    let per_column = rows.saturating_sub(1).max(1);
+    let position = |i: usize| (i / per_column) * rows + 1 + i % per_column;
+    let changed = labels.len() > per_column * columns
+        || labels
+            .iter()
+            .enumerate()
+            .any(|(i, &l)| test.get(position(i)).map(|&t| i64::from(t)) != Some(l));
+    if changed {
+        return Err(format!(
+            "the {} test stream loaded now does not have the runs' labels: the corpus changed \
+             since the runs were trained",
+            study.run.data.dataset.name()
+        ));
+    }
+    let chars = corpus.level == crate::data::text::Level::Char;
+    let contexts = examples
+        .iter()
+        .map(|e| {
+            let end = position(e.index);
+            let start = (end / rows) * rows; // a column starts from a zero state
+            let take = if chars { CONTEXT_CHARS } else { CONTEXT_WORDS };
+            let from = end.saturating_sub(take).max(start);
+            let tokens = test[from..end]
+                .iter()
+                .map(|&t| corpus.vocab[t as usize].as_str());
+            if chars {
+                // Spaces stay spaces in running text; line ends and tabs are shown.
+                tokens
+                    .map(|t| if t == " " { t.into() } else { shown(t) })
+                    .collect::<String>()
+            } else {
+                tokens.collect::<Vec<_>>().join(" ")
+            }
+        })
+        .collect();
+    Ok(TextGallery {
+        class_names: corpus.vocab.iter().map(|t| shown(t)).collect(),
+        contexts,
+    })
 }
 
 fn inputs(
@@ -157,5 +233,39 @@ mod tests {
             assert_eq!(g.examples[0], full.test.x[499 * 784..500 * 784]);
             assert_eq!(g.class_names.len(), names);
         }
+    }
+
+    #[test]
+    fn a_language_models_examples_are_the_text_before_them() {
+        let run = crate::runspec::RunSpec::from_preset("shakespeare-char-lstm").unwrap();
+        let study = StudySpec::new(run, 2);
+        // The window as the runs scored it: 10 columns of 4,001 rows, each predicting rows 1..
+        let corpus = crate::data::text::shakespeare().unwrap();
+        let rows = 40_011 / 10;
+        let at = |i: usize| (i / (rows - 1)) * rows + 1 + i % (rows - 1);
+        let labels: Vec<i64> = (0..20_000).map(|i| i64::from(corpus.test[at(i)])).collect();
+        let picks = [0, 60, rows - 1];
+        let examples: Vec<FlipExample> = picks.iter().map(|&i| flip(i, labels[i])).collect();
+        let Gallery::Text(t) = gallery(&study, &labels, &examples) else {
+            panic!("a text gallery")
+        };
+        // "THE TWO GENTLEMEN OF VERONA\n\nby William Shakespeare\n\n\n\n\nDRAMATIS": example 0
+        // predicts the second character from the first; example 60 the 62nd from the 48 before.
+        assert_eq!(t.contexts[0], "T");
+        assert_eq!(
+            t.contexts[1],
+            "EMEN OF VERONA↵↵by William Shakespeare↵↵↵↵↵DRAMA"
+        );
+        // The first target of column 1 has one token of context: its column starts there.
+        assert_eq!(t.contexts[2].chars().count(), 1);
+        assert_eq!(t.class_names.len(), 76);
+        assert!(
+            t.class_names.contains(&"↵".to_string()) && t.class_names.contains(&"␣".to_string())
+        );
+        // Labels of another stream: the reason, not a wrong context.
+        let Gallery::Skipped(why) = gallery(&study, &labels[1..], &examples[..1]) else {
+            panic!()
+        };
+        assert!(why.contains("does not have the runs' labels"), "{why}");
     }
 }
