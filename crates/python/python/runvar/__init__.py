@@ -113,8 +113,8 @@ def disagreement(a: Any, b: Any) -> float:
 
 def correlation(a: Any, b: Any) -> float:
     """Pearson correlation of two runs' raw logits, over all ``n * C`` values
-    (``numpy.corrcoef(a.ravel(), b.ravel())[0, 1]``, summed in float64); ``nan`` when a run's
-    logits are constant.
+    (``numpy.corrcoef(a.ravel(), b.ravel())[0, 1]``, accumulated in float64); ``nan`` when a
+    run's logits are constant.
 
     Equal to ``analyze([a, b], labels)["correlation"]``, bit for bit.
     """
@@ -132,7 +132,8 @@ def spearman(a: Any, b: Any) -> float:
 
 
 def ensemble_gain(a: Any, b: Any, labels: Any) -> Dict[str, float]:
-    """What averaging two runs' softmax probabilities gains over the runs alone.
+    """What the two-run ensemble (the mean of the logits, ``(a + b) / 2``) gains over the
+    runs alone.
 
     Returns:
         ``{"ensemble_gain": ..., "ensemble_gain_ce": ...}``: the ensemble's accuracy minus the

@@ -63,9 +63,7 @@ class Arrays(Mapping):
                     f"{condition!r}: no counted runs of that condition in {self._study.path} "
                     f"(conditions with runs: {', '.join(self) or 'none'})"
                 )
-            self._cache[condition] = np.stack(
-                [np.load(Path(r["path"]) / self._file) for r in runs]
-            )
+            self._cache[condition] = np.stack([np.load(Path(r["path"]) / self._file) for r in runs])
         return self._cache[condition]
 
     def __iter__(self) -> Iterator[str]:
