@@ -13,6 +13,8 @@
 //! - [`compare`]: two groups of runs compared;
 //! - [`study`]: a study directory's conditions and counted runs.
 
+#![deny(missing_docs)]
+
 mod analyze;
 mod arrays;
 mod compare;

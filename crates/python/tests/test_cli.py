@@ -3,6 +3,7 @@ rows of a study's report.json, `runvar compare --json`, runs.csv and the CLI's t
 
 import csv
 import json
+import shutil
 
 import numpy as np
 
@@ -150,3 +151,28 @@ def test_table_is_the_clis(cli, files, study):
     text = runvar.table(report)
     assert text.startswith("runvar study: digits-mlp\n")
     assert cli("report", study).startswith(text)
+
+
+def test_load_study_counts_the_runs_runvar_report_counts(study, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(study, copy)
+    (copy / "report.json").unlink()
+    # A logit changed after its run finished: that run no longer counts.
+    changed = copy / "runs" / "init" / "0001" / "logits.npy"
+    x = np.load(changed)
+    x[0, 0] += 1
+    np.save(changed, x)
+    # A run without its DONE marker is not finished.
+    (copy / "runs" / "all" / "0003" / "DONE").unlink()
+    s = runvar.load_study(copy)
+    assert s.report is None and s.rows == []
+    assert [(r["condition"], r["replica"]) for r in s.runs_of("init")] == [
+        ("init", 0),
+        ("init", 2),
+        ("init", 3),
+    ]
+    assert len(s.runs) == 10 and s.unfinished == 1
+    ((where, why),) = s.rejected
+    assert where == str(copy / "runs" / "init" / "0001") and "logits.npy" in why, why
+    assert s.logits["init"].shape[0] == 3 and s.logits["all"].shape[0] == 3
+    assert repr(s).startswith(f"<runvar.Study {copy}: 10 counted runs of 3 conditions x 4>")

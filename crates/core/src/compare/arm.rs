@@ -376,12 +376,9 @@ mod tests {
     use crate::store::npy::{NpyArray, NpyData};
 
     fn arr(name: &str, shape: &[usize], data: NpyData) -> NamedArray {
-        let shape = shape.to_vec();
+        let (name, shape) = (name.to_string(), shape.to_vec());
         let array = NpyArray { shape, data };
-        NamedArray {
-            name: name.into(),
-            array,
-        }
+        NamedArray { name, array }
     }
 
     #[test]

@@ -30,7 +30,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._arrays import count, encode, encode_runs, seed as _seed
-from ._study import Study, load_study
+from ._study import Arrays, Study, load_study
 
 __all__ = [
     "analyze",
@@ -43,6 +43,7 @@ __all__ = [
     "table",
     "load_study",
     "Study",
+    "Arrays",
 ]
 
 __version__: str = _native.__version__

@@ -19,6 +19,7 @@ __all__ = [
     "table",
     "load_study",
     "Study",
+    "Arrays",
 ]
 
 # Anything with the array protocol: numpy arrays, CPU torch tensors, JAX arrays, lists.
