@@ -5,7 +5,7 @@ export LIBTORCH
 CARGO ?= cargo
 STAMP := $(LIBTORCH)/.runvar-libtorch-2.11.0
 
-.PHONY: setup build gpu-binary run test lint bench bench-analysis parity lm-parity fuzz
+.PHONY: setup build gpu-binary run test lint bench bench-analysis parity lm-parity fuzz wheel
 
 ## setup: fetch libtorch 2.11.0 from PyPI into ./libtorch (once)
 setup: $(STAMP)
@@ -26,9 +26,16 @@ gpu-binary: build
 run: build
 	target/release/runvar study
 
-## test: the whole test suite (release mode: the tests train real networks)
+## test: the whole test suite (release mode: the tests train real networks), then the Python
+## package's (pytest, in .venv-py: numpy, pytest and maturin from PyPI)
 test: setup
 	$(CARGO) test --release --workspace
+	scripts/python-test.sh
+
+## wheel: the Python package (import runvar) as target/wheels/runvar-*.whl: abi3 for CPython
+## 3.9 and later, manylinux2014, no libtorch inside (maturin, in .venv-py)
+wheel:
+	scripts/python-wheel.sh
 
 ## lint: formatting, clippy with warnings as errors, no declared dependency left unused, and no
 ## module cycle in any crate

@@ -81,7 +81,15 @@ pub(super) fn labels_of(arr: npy::NpyArray, source: &Path) -> Result<Vec<i64>, A
 /// # Errors
 /// [`AnalysisError`] naming the file.
 pub fn read_matrix(path: &Path, what: &str) -> Result<(Vec<f32>, usize, usize), AnalysisError> {
-    let arr = npy::read(path)?;
+    matrix_of(npy::read(path)?, path, what)
+}
+
+/// [`read_matrix`] of an array already read; `path` names it in messages.
+pub(super) fn matrix_of(
+    arr: npy::NpyArray,
+    path: &Path,
+    what: &str,
+) -> Result<(Vec<f32>, usize, usize), AnalysisError> {
     let shape = arr.shape.clone();
     let [n, k] = shape[..] else {
         return Err(invalid(

@@ -24,7 +24,9 @@ use crate::stats::{
 use crate::store::npy::NpyError;
 
 pub use flips::{flips, vote_table, FLIP_GALLERY};
-pub use inputs::{load_inputs, AnalyzeInputs, LoadedRuns};
+pub use inputs::{
+    labels_array, load_arrays, load_inputs, matrix_array, AnalyzeInputs, LoadedRuns, NamedArray,
+};
 pub(crate) use load::read_run_dir;
 pub use load::{check_runs, load_run_dir, read_labels, read_matrix, RunOutputs};
 pub use multiplicity::{adjust_ratio_p_values, P_VALUE_DEFINITION};

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use super::pairing::RunSeeds;
 use super::CompareError;
 use crate::analysis::{
-    load_inputs, read_labels, read_matrix, AnalysisError, AnalyzeInputs, RunOutputs,
+    load_arrays, load_inputs, read_labels, read_matrix, AnalysisError, AnalyzeInputs, LoadedRuns,
+    NamedArray, RunOutputs,
 };
 use crate::metrics::{per_run, Logits};
 use crate::store::{from_versioned_json, RunFiles, SpecRecord, StudyDir};
@@ -133,6 +134,22 @@ impl Arm {
             arm.labels_source = p.to_path_buf();
         }
         Ok(arm)
+    }
+
+    /// An arm of runs handed over as arrays (the Python package), read by
+    /// [`load_arrays`]'s rules: each of `logits` one run `(n, C)` or a stack `(N, n, C)`,
+    /// scored against `labels`. Arrays record no seeds, so such an arm never pairs.
+    ///
+    /// # Errors
+    /// As [`Arm::load`] for array files, naming the array instead of the file.
+    pub fn from_arrays(
+        label: &str,
+        logits: Vec<NamedArray>,
+        labels: NamedArray,
+    ) -> Result<Arm, CompareError> {
+        let loaded = load_arrays(logits, labels, Vec::new()).map_err(|e| count_error(label, e))?;
+        let description = format!("{} runs from arrays", loaded.runs.len());
+        of_runs(label, description, loaded, None)
     }
 
     /// Runs.
@@ -288,9 +305,29 @@ fn from_files(label: &str, paths: &[PathBuf], labels: Option<&Path>) -> Result<A
         labels: labels.map(Path::to_path_buf),
         features: Vec::new(),
     })
-    .map_err(|e| match e {
-        // analyze's own count check (it needs two runs for pairwise metrics): said here in a
-        // comparison's terms.
+    .map_err(|e| count_error(label, e))?;
+    let dirs = paths.iter().all(|p| p.is_dir());
+    let seeds = if dirs {
+        loaded.runs.iter().map(|r| seeds_of(&r.source)).collect()
+    } else {
+        None
+    };
+    let description = format!(
+        "{} runs from {}",
+        loaded.runs.len(),
+        if dirs {
+            "run directories"
+        } else {
+            "array files"
+        }
+    );
+    of_runs(label, description, loaded, seeds)
+}
+
+/// analyze's own count check (it needs two runs for pairwise metrics) said in a comparison's
+/// terms; any other error prefixed with the arm.
+fn count_error(label: &str, e: AnalysisError) -> CompareError {
+    match e {
         AnalysisError::Inputs(msg)
             if msg.starts_with("only one run") || msg.starts_with("no runs") =>
         {
@@ -301,24 +338,19 @@ fn from_files(label: &str, paths: &[PathBuf], labels: Option<&Path>) -> Result<A
             }
         }
         other => CompareError::Input(format!("{label}: {other}")),
-    })?;
-    let dirs = paths.iter().all(|p| p.is_dir());
-    let seeds = if dirs {
-        loaded.runs.iter().map(|r| seeds_of(&r.source)).collect()
-    } else {
-        None
-    };
+    }
+}
+
+/// The arm of loaded runs: each run's accuracy and cross-entropy.
+fn of_runs(
+    label: &str,
+    description: String,
+    loaded: LoadedRuns,
+    seeds: Option<Vec<RunSeeds>>,
+) -> Result<Arm, CompareError> {
     let mut arm = Arm {
         label: label.to_string(),
-        description: format!(
-            "{} runs from {}",
-            loaded.runs.len(),
-            if dirs {
-                "run directories"
-            } else {
-                "array files"
-            }
-        ),
+        description,
         sources: Vec::new(),
         accuracy: Vec::new(),
         cross_entropy: Vec::new(),
@@ -336,4 +368,32 @@ fn from_files(label: &str, paths: &[PathBuf], labels: Option<&Path>) -> Result<A
         arm.sources.push(run.source.clone());
     }
     Ok(arm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::npy::{NpyArray, NpyData};
+
+    fn arr(name: &str, shape: &[usize], data: NpyData) -> NamedArray {
+        let (name, shape) = (name.to_string(), shape.to_vec());
+        let array = NpyArray { shape, data };
+        NamedArray { name, array }
+    }
+
+    #[test]
+    fn arrays_make_an_unpaired_arm_and_one_run_is_too_few() {
+        let labels = arr("labels", &[2], NpyData::I64(vec![0, 1]));
+        let two = NpyData::F32(vec![1., 0., 0., 1., 1., 0., 1., 0.]);
+        let arm = Arm::from_arrays("A", vec![arr("A", &[2, 2, 2], two)], labels.clone()).unwrap();
+        assert_eq!(arm.accuracy, [100.0, 50.0]);
+        assert_eq!(arm.sources, [Path::new("A[0]"), Path::new("A[1]")]);
+        assert!(arm.seeds.is_none() && arm.description == "2 runs from arrays");
+        let one = vec![arr("B", &[2, 2], NpyData::F32(vec![1.0; 4]))];
+        let msg = Arm::from_arrays("B", one, labels).unwrap_err().to_string();
+        assert!(
+            msg.starts_with("B: only one run (B); a comparison needs at least 2"),
+            "{msg}"
+        );
+    }
 }

@@ -26,7 +26,9 @@
 //!   matrix per run; features come from the archives or from `--features`, for every run or
 //!   for none;
 //! - runs are named by file and stack index in messages: `logits.npy[3]`,
-//!   `runs.npz:logits.npy[3]`.
+//!   `runs.npz:logits.npy[3]`;
+//! - arrays handed over in memory (the Python package) follow the same rules, named as the
+//!   package names its arguments (`logits[3]`, `labels`): [`load_arrays`].
 
 use std::path::PathBuf;
 
@@ -35,8 +37,10 @@ use super::load::{check_labels, check_runs, labels_of, load_run_dir};
 use super::{invalid, AnalysisError, RunOutputs};
 use crate::store::{npy, RunFiles};
 
+mod memory;
 mod paths;
 
+pub use memory::{labels_array, load_arrays, matrix_array, NamedArray};
 use paths::{check_paths, describe_dir, describe_file};
 
 /// What `runvar analyze` was given.
