@@ -74,3 +74,35 @@ pub fn prepare_task(spec: &RunSpec) -> Result<Task, DataError> {
     };
     TextData::new(corpus, spec).map(Task::Text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_corpus_has_the_sizes_its_geometry_states() {
+        let c = text::shakespeare().unwrap();
+        let g = DatasetName::Shakespeare.geometry();
+        assert_eq!(
+            (c.vocab_size(), c.train.len(), c.test.len()),
+            (g.classes, g.train, g.test)
+        );
+    }
+
+    #[test]
+    fn the_window_is_capped_at_the_test_stream_and_limits_apply() {
+        let mut spec = RunSpec::from_preset("shakespeare-char-lstm").unwrap();
+        spec.data.train_limit = Some(5_000);
+        spec.data.test_limit = Some(300);
+        let Task::Text(t) = prepare_task(&spec).unwrap() else {
+            panic!("a corpus")
+        };
+        assert_eq!((t.corpus.train.len(), t.corpus.test.len()), (5_000, 300));
+        assert_eq!(t.window, 299);
+        assert_eq!(
+            t.corpus.valid.len(),
+            40_021,
+            "no limit on the validation stream"
+        );
+    }
+}

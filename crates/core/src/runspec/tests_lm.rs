@@ -50,7 +50,8 @@ fn a_corpus_goes_with_a_language_model_and_back() {
 
 #[test]
 fn language_model_fields_are_checked_by_name() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut RunSpec)>)> = vec![
+    type Change = Box<dyn Fn(&mut RunSpec)>;
+    let cases: Vec<(&str, Change)> = vec![
         (
             "`data.bptt`: a language model needs",
             Box::new(|s| s.data.bptt = None),
@@ -133,14 +134,4 @@ fn an_lstm_is_sized_as_pytorch_counts_it() {
     let fp = Footprint::of(&tied).unwrap();
     let want = 76 * 96 + 2 * 4 * 96 * (96 + 96 + 2) + 76;
     assert_eq!(fp.params, want as f64);
-}
-
-#[test]
-fn the_embedded_corpus_has_the_sizes_its_geometry_states() {
-    let c = crate::data::text::shakespeare().unwrap();
-    let g = DatasetName::Shakespeare.geometry();
-    assert_eq!(
-        (c.vocab_size(), c.train.len(), c.test.len()),
-        (g.classes, g.train, g.test)
-    );
 }
