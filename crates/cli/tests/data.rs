@@ -176,6 +176,14 @@ fn unknown_datasets_are_usage_errors() {
         runvar_env(tmp.path(), &["data", "fetch", "digits"], &[]),
         &["`digits` needs no download"],
     );
+    fails(
+        runvar_env(tmp.path(), &["data", "fetch", "shakespeare"], &[]),
+        &["`shakespeare` needs no download"],
+    );
+    fails(
+        runvar_env(tmp.path(), &["data", "fetch", "ptb"], &[]),
+        &["`ptb` is read from your own text files (--data-dir)"],
+    );
 }
 
 #[test]

@@ -280,6 +280,9 @@ fn presets_are_listed() {
         "mnist-cnn",
         "fashion-resnet14",
         "cifar10-resnet14",
+        "shakespeare-char-lstm",
+        "shakespeare-char-transformer",
+        "ptb-word-lstm",
     ] {
         assert!(out.contains(p), "{p} missing: {out}");
     }

@@ -61,9 +61,20 @@ fn state(dataset: DatasetName, dir: &Path) -> (String, String) {
     let Some(remote) = catalog::remote(dataset) else {
         let how = match dataset {
             DatasetName::Mnist1d => "generated from data.seed",
+            DatasetName::Shakespeare => "embedded in runvar (text, character level)",
+            DatasetName::CharText => "your own train.txt, valid.txt, test.txt: --data-dir DIR",
+            DatasetName::Ptb => {
+                "not downloaded (LDC's license): ptb.train.txt, ptb.valid.txt, ptb.test.txt in \
+                 --data-dir DIR"
+            }
             _ => "embedded in runvar",
         };
-        return ("built in".into(), how.into());
+        let state = if dataset.needs_dir() {
+            "your files"
+        } else {
+            "built in"
+        };
+        return (state.into(), how.into());
     };
     match locate(dataset, dir) {
         Ok(files) => {
@@ -109,10 +120,13 @@ fn list(a: ListArgs) -> anyhow::Result<Outcome> {
     let dir = data_dir(a.data_dir)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "data folder: {}", dir.display())?;
-    let datasets = REMOTES
-        .iter()
-        .map(|r| r.dataset)
-        .chain([DatasetName::Digits, DatasetName::Mnist1d]);
+    let datasets = REMOTES.iter().map(|r| r.dataset).chain([
+        DatasetName::Digits,
+        DatasetName::Mnist1d,
+        DatasetName::Shakespeare,
+        DatasetName::CharText,
+        DatasetName::Ptb,
+    ]);
     for dataset in datasets {
         let (state, detail) = state(dataset, &dir);
         writeln!(out, "{:<14} {state:<15} {detail}", dataset.name())?;

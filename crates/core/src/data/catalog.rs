@@ -269,8 +269,12 @@ pub fn parse_remote(name: &str) -> Result<&'static Remote, String> {
         .collect::<Vec<_>>()
         .join(", ");
     match name {
-        "digits" | "mnist1d" => Err(format!(
+        "digits" | "mnist1d" | "shakespeare" => Err(format!(
             "`{name}` needs no download (it is built into runvar); datasets to fetch: {known}"
+        )),
+        "ptb" | "char-text" => Err(format!(
+            "`{name}` is read from your own text files (--data-dir); runvar does not download \
+             it; datasets to fetch: {known}"
         )),
         _ => Err(format!(
             "unknown dataset `{name}`; datasets to fetch: {known}"
