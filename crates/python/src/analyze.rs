@@ -8,10 +8,10 @@ use pythonize::{depythonize, pythonize};
 use runvar_core::analysis::{analyze_condition, load_arrays};
 use runvar_core::report::{render_table, ConditionReport, StudyReport};
 use runvar_core::stats::Bootstrap;
-use runvar_core::study::{StudySpec, CKA_ESTIMATOR};
+use runvar_core::study::CKA_ESTIMATOR;
 
 use crate::arrays::{Arg, Encoded};
-use crate::errors::{check_size, Error};
+use crate::errors::{check_bootstrap, check_size, Error};
 use crate::worker;
 
 /// The report row of `logits` (each one run or a stack) scored against `labels`, with the CKA
@@ -28,12 +28,7 @@ pub fn analyze<'py>(
     bootstrap: usize,
     seed: u64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    check_size(
-        "bootstrap",
-        bootstrap,
-        "the bootstrap resamples",
-        StudySpec::bootstrap_bytes,
-    )?;
+    check_bootstrap(bootstrap)?;
     let (logits, labels, features) = (
         Encoded::all(&logits),
         Encoded::of(&labels),

@@ -4,10 +4,9 @@
 use pyo3::prelude::*;
 use pythonize::pythonize;
 use runvar_core::compare::{Arm, Settings};
-use runvar_core::study::StudySpec;
 
 use crate::arrays::{Arg, Encoded};
-use crate::errors::{check_size, Error};
+use crate::errors::{check_bootstrap, Error};
 use crate::worker;
 
 /// The comparison of the runs `a` and `b` (each a list of runs or stacks), scored against
@@ -33,12 +32,7 @@ pub fn compare<'py>(
         alpha,
         ..Settings::default()
     };
-    check_size(
-        "bootstrap",
-        bootstrap,
-        "the bootstrap resamples",
-        StudySpec::bootstrap_bytes,
-    )?;
+    check_bootstrap(bootstrap)?;
     let (a, b, labels) = (Encoded::all(&a), Encoded::all(&b), Encoded::of(&labels));
     let c = worker::run(py, move || -> Result<_, Error> {
         settings.validate()?;

@@ -65,3 +65,17 @@ pub fn check_size(
     }
     Ok(())
 }
+
+/// [`check_size`] of `bootstrap` resamples, as `runvar analyze` and `runvar compare` check
+/// their `--bootstrap`.
+///
+/// # Errors
+/// `MemoryError` naming the largest number that fits.
+pub fn check_bootstrap(bootstrap: usize) -> Result<(), Error> {
+    check_size(
+        "bootstrap",
+        bootstrap,
+        "the bootstrap resamples",
+        runvar_core::study::StudySpec::bootstrap_bytes,
+    )
+}

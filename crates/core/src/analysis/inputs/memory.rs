@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::{too_few, LoadedRuns};
 use crate::analysis::arrays::split;
-use crate::analysis::load::{check_labels, check_runs, labels_of, matrix_of};
+use crate::analysis::load::{check_labels, labels_of, matrix_of};
 use crate::analysis::{invalid, AnalysisError, RunOutputs};
 use crate::store::npy::NpyArray;
 
@@ -75,13 +75,7 @@ pub fn load_arrays(
     }
     let labels_source = Path::new(&labels.name).to_path_buf();
     let labels = labels_of(labels.array, &labels_source)?;
-    check_labels(&labels, runs[0].classes, &labels_source)?;
-    check_runs(&runs, &labels, &labels_source)?;
-    Ok(LoadedRuns {
-        runs,
-        labels,
-        labels_source,
-    })
+    LoadedRuns::checked(runs, labels, labels_source)
 }
 
 /// One run's matrix from an array, as [`crate::analysis::read_matrix`] reads it from a file:

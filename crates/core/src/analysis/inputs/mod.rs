@@ -268,13 +268,28 @@ fn from_files(a: &AnalyzeInputs) -> Result<LoadedRuns, AnalysisError> {
             ))
         }
     };
-    check_labels(&labels, runs[0].classes, &labels_source)?;
-    check_runs(&runs, &labels, &labels_source)?;
-    Ok(LoadedRuns {
-        runs,
-        labels,
-        labels_source,
-    })
+    LoadedRuns::checked(runs, labels, labels_source)
+}
+
+impl LoadedRuns {
+    /// `runs` with their `labels` (read from `labels_source`), once the labels are in range of
+    /// the runs' classes and every run has a row per label.
+    ///
+    /// # Errors
+    /// [`AnalysisError`] naming `labels_source` or the run at fault.
+    pub(crate) fn checked(
+        runs: Vec<RunOutputs>,
+        labels: Vec<i64>,
+        labels_source: PathBuf,
+    ) -> Result<LoadedRuns, AnalysisError> {
+        check_labels(&labels, runs[0].classes, &labels_source)?;
+        check_runs(&runs, &labels, &labels_source)?;
+        Ok(LoadedRuns {
+            runs,
+            labels,
+            labels_source,
+        })
+    }
 }
 
 #[cfg(test)]
