@@ -155,7 +155,25 @@ mod tests {
         let mut linear = RunSpec::from_preset("digits-mlp").unwrap();
         linear.model = runvar_core::runspec::ModelSpec::Linear;
         specs.extend([mlp, resnet, linear]);
-        for spec in &specs {
+        for spec in specs.iter().filter(|s| s.is_lm()) {
+            // A language model's parameters, built for the vocabulary its sizing assumes.
+            let vs = VarStore::new(tch::Device::Cpu);
+            let vocab = spec.data.dataset.geometry().classes;
+            let mut init = Init::new(runvar_core::seed::stream(
+                0,
+                runvar_core::seed::Source::Init,
+                0,
+            ));
+            crate::lm::build(&spec.model, &spec.data, &vs.root(), vocab, &mut init).unwrap();
+            let counted = Footprint::of(spec).unwrap();
+            assert_eq!(
+                crate::params::count(&vs, 1) as f64,
+                counted.params,
+                "{:?}",
+                spec.model
+            );
+        }
+        for spec in specs.iter().filter(|s| !s.is_lm()) {
             let built = probe_footprint(spec).unwrap();
             let counted = Footprint::of(spec).unwrap();
             assert_eq!(
