@@ -256,6 +256,18 @@ fn initial_parameters_of_every_preset_are_pinned() {
             "cifar10-resnet14",
             "c63862530bbdd6645da02fbe4b8c76b38d64cec516fcf349e0315467f2b3b4ec",
         ),
+        (
+            "shakespeare-char-lstm",
+            "d9dd24d2fecbff81dcd95f552580e563ad37fe29aba65bdd28893943066eb04e",
+        ),
+        (
+            "shakespeare-char-transformer",
+            "ed6feced48175eeb66252af0a4dcd9797c64d7875ea7d568924f93e52ab1438f",
+        ),
+        (
+            "ptb-word-lstm",
+            "b75ed72d8bb1106b4a1abd196d00374e8c94de26ed55bf0a672c1f9a54474ca5",
+        ),
     ];
     let names: Vec<&str> = runvar_core::runspec::PRESETS
         .iter()
@@ -277,7 +289,15 @@ fn initial_parameters_of_every_preset_are_pinned() {
                 runvar_core::seed::Source::Init,
                 0,
             ))];
-            let _net = model::build(&spec.model, &vs.root(), shape, &mut init, false).unwrap();
+            if spec.is_lm() {
+                // Built for the vocabulary the geometry states (the embedded corpus's 76
+                // tokens, PTB's 10,000 words).
+                let vocab = spec.data.dataset.geometry().classes;
+                runvar_engine::lm::build(&spec.model, &spec.data, &vs.root(), vocab, &mut init[0])
+                    .unwrap();
+            } else {
+                model::build(&spec.model, &vs.root(), shape, &mut init, false).unwrap();
+            }
             let solo = runvar_engine::params::Replica { index: 0, of: 1 };
             (name, runvar_engine::params::hash(&vs, solo))
         })
