@@ -214,6 +214,18 @@ pub fn environment(device: tch::Device, threads: usize) -> Environment {
     }
 }
 
+/// Where a run on `device` trained: this process's host and scheduler slot
+/// ([`Placement::here`]) and the device as asked for (`cpu`, `cuda:0`, `cuda:N`).
+pub fn placement(device: tch::Device) -> runvar_core::store::Placement {
+    runvar_core::store::Placement {
+        device: Some(match device {
+            tch::Device::Cuda(_) => chosen_gpu().unwrap_or_else(|| "cuda:0".into()),
+            _ => "cpu".into(),
+        }),
+        ..runvar_core::store::Placement::here()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::narrowed_visible;

@@ -573,3 +573,29 @@ fn the_evaluation_batch_size_does_not_change_results() {
         }
     }
 }
+
+#[test]
+fn adam_and_clipping_apply_to_classifiers_too() {
+    let sgd = spec("digits-mlp", 2);
+    let data = data::prepare(&sgd).unwrap();
+    let mut adam = sgd.clone();
+    adam.train.optimizer = runvar_core::runspec::Optimizer::Adam;
+    adam.train.momentum = 0.0;
+    adam.train.lr = 0.002;
+    let a = train(&adam, &data);
+    assert_ne!(a.record.param_hash, train(&sgd, &data).record.param_hash);
+    assert!(
+        a.record.test_accuracy > 0.8,
+        "Adam trains: {}",
+        a.record.test_accuracy
+    );
+    let mut clipped = sgd.clone();
+    clipped.train.clip = Some(1e-3);
+    let c = train(&clipped, &data);
+    assert_ne!(c.record.param_hash, train(&sgd, &data).record.param_hash);
+    let e = Trainer::pack(&[clipped.clone(), clipped], &data)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.starts_with("`train.clip`"), "{e}");
+}

@@ -28,13 +28,13 @@ use std::time::Instant;
 use rand_chacha::ChaCha20Rng;
 use runvar_core::data::TextData;
 use runvar_core::metrics::accuracy_and_cross_entropy;
-use runvar_core::runspec::{DataSpec, ModelSpec, Optimizer, RunSpec, SegmentOrder};
+use runvar_core::runspec::{DataSpec, ModelSpec, RunSpec, SegmentOrder};
 use runvar_core::schedule::LrSchedule;
 use runvar_core::seed::{permutation, stream, Source};
 use runvar_core::store::{
-    BitFlipRecord, Environment, EpochMetrics, LmMetrics, Placement, RunRecord, SpecRecord,
+    BitFlipRecord, Environment, EpochMetrics, LmMetrics, RunRecord, SpecRecord,
 };
-use tch::nn::{OptimizerConfig, Path, VarStore};
+use tch::nn::{Path, VarStore};
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::model::init::Init;
@@ -206,24 +206,7 @@ impl<'a> LmTrainer<'a> {
     }
 
     fn optimizer(&self) -> Result<tch::nn::Optimizer, EngineError> {
-        let t = &self.spec.train;
-        Ok(match t.optimizer {
-            Optimizer::Sgd => tch::nn::Sgd {
-                momentum: t.momentum,
-                dampening: 0.0,
-                wd: t.weight_decay,
-                nesterov: false,
-            }
-            .build(&self.vs, t.lr)?,
-            Optimizer::Adam => tch::nn::Adam {
-                beta1: 0.9,
-                beta2: 0.999,
-                wd: t.weight_decay,
-                eps: 1e-8,
-                amsgrad: false,
-            }
-            .build(&self.vs, t.lr)?,
-        })
+        crate::train::build_optimizer(&self.vs, &self.spec.train)
     }
 
     /// Train for the recipe's epochs, evaluating the validation and test streams after each.
@@ -410,13 +393,7 @@ impl<'a> LmTrainer<'a> {
             feature_dim: self.net.feature_dim(),
             wall_seconds,
             pack: None,
-            placement: Some(Placement {
-                device: Some(match self.device {
-                    Device::Cuda(_) => device::chosen_gpu().unwrap_or_else(|| "cuda:0".into()),
-                    _ => "cpu".into(),
-                }),
-                ..Placement::here()
-            }),
+            placement: Some(device::placement(self.device)),
             lm: last.lm,
         };
         Outcome {

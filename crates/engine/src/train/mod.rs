@@ -30,7 +30,7 @@ use crate::{device, params, EngineError};
 
 pub use evaluator::{Evaluated, Evaluator, CPU_EVAL_CHUNK};
 pub use outcome::{EpochTrace, Outcome, Snapshot};
-pub(crate) use step::finite;
+pub(crate) use step::{build_optimizer, finite};
 
 /// Progress of a run, sent to the caller's observer.
 #[derive(Debug, Clone)]
@@ -125,6 +125,13 @@ impl<'a> Trainer<'a> {
                      {:?} differ in more",
                     first.seeds, other.seeds
                 ),
+            ));
+        }
+        if specs.len() > 1 && first.train.clip.is_some() {
+            return Err(EngineError::spec(
+                "train.clip",
+                "a pack clips one gradient norm over all its replicas; train clipped runs with \
+                 --pack 1",
             ));
         }
         let threads = crate::runtime::configure(first);

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use runvar_core::metrics::accuracy_and_cross_entropy;
-use runvar_core::store::{DataRecord, EpochMetrics, PackRecord, Placement, RunRecord, SpecRecord};
+use runvar_core::store::{DataRecord, EpochMetrics, PackRecord, RunRecord, SpecRecord};
 
 use super::evaluator::Evaluated;
 use super::outcome::{EpochTrace, Outcome, Snapshot};
@@ -176,15 +176,7 @@ impl Trainer<'_> {
             feature_dim: self.net.feature_dim(),
             wall_seconds,
             pack: (k > 1).then_some(PackRecord { size: k, index: r }),
-            placement: Some(Placement {
-                device: Some(match self.device {
-                    tch::Device::Cuda(_) => {
-                        crate::device::chosen_gpu().unwrap_or_else(|| "cuda:0".into())
-                    }
-                    _ => "cpu".into(),
-                }),
-                ..Placement::here()
-            }),
+            placement: Some(device::placement(self.device)),
             lm: None,
         };
         Ok(Outcome {

@@ -2,7 +2,7 @@
 
 use rand_chacha::ChaCha20Rng;
 use runvar_core::runspec::AugmentDraw;
-use runvar_core::runspec::Precision;
+use runvar_core::runspec::{Optimizer, Precision, TrainSpec};
 use tch::nn::OptimizerConfig;
 use tch::Tensor;
 
@@ -13,17 +13,9 @@ use crate::model::{layers::REDUCED_LR_GROUP, Mode};
 use crate::{device, EngineError};
 
 impl Trainer<'_> {
-    /// SGD with the recipe's momentum and weight decay (PyTorch semantics). Every update is
-    /// elementwise, so a pack's replicas are updated exactly as they would be alone.
+    /// The recipe's optimizer over every replica's variables ([`build_optimizer`]).
     pub(crate) fn optimizer(&self) -> Result<tch::nn::Optimizer, EngineError> {
-        let t = &self.specs[0].train;
-        Ok(tch::nn::Sgd {
-            momentum: t.momentum,
-            dampening: 0.0,
-            wd: t.weight_decay,
-            nesterov: false,
-        }
-        .build(&self.vs, t.lr)?)
+        build_optimizer(&self.vs, &self.specs[0].train)
     }
 
     /// The input and label tensors of examples `ids`, `ids[k]` cropped and flipped per
@@ -119,9 +111,44 @@ impl Trainer<'_> {
         };
         opt.set_lr_group(0, lr);
         opt.set_lr_group(REDUCED_LR_GROUP, lr * self.specs[0].train.reduced_lr_factor);
-        opt.backward_step(&loss);
+        opt.zero_grad();
+        loss.backward();
+        // A pack with clipping is refused when it is built: the norm would mix replicas.
+        if let Some(max) = self.specs[0].train.clip {
+            opt.clip_grad_norm(max);
+        }
+        opt.step();
         Ok(losses)
     }
+}
+
+/// The optimizer of recipe `t` over the variables of `vs`: SGD with momentum, or Adam (betas
+/// 0.9 and 0.999, eps 1e-8), with `t.weight_decay` as an L2 term; PyTorch's semantics. Every
+/// update is elementwise, so a pack's replicas are updated exactly as they would be alone.
+///
+/// # Errors
+/// [`EngineError::Torch`].
+pub(crate) fn build_optimizer(
+    vs: &tch::nn::VarStore,
+    t: &TrainSpec,
+) -> Result<tch::nn::Optimizer, EngineError> {
+    Ok(match t.optimizer {
+        Optimizer::Sgd => tch::nn::Sgd {
+            momentum: t.momentum,
+            dampening: 0.0,
+            wd: t.weight_decay,
+            nesterov: false,
+        }
+        .build(vs, t.lr)?,
+        Optimizer::Adam => tch::nn::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            wd: t.weight_decay,
+            eps: 1e-8,
+            amsgrad: false,
+        }
+        .build(vs, t.lr)?,
+    })
 }
 
 /// `loss` when it is finite, else [`EngineError::Diverged`] at `epoch` (0-based) and `step`.
